@@ -1,0 +1,370 @@
+//! The delivery host: `/{uid}/downloads/default.mp4` and `/{uid}/downloads/audio.m4a`.
+//!
+//! Failures return small HTML pages, as a CDN does, never the JSON envelope:
+//! 404 while a download does not exist or is not ready, 401 for uid-only URLs of videos that
+//! require signed URLs, 424 for videos whose processing failed. A ready download is served with
+//! `Content-Length`, a strong `ETag`, `Last-Modified`, `Accept-Ranges: bytes`, single-range
+//! support (206/416) and `If-Range`. `HEAD` sends the same headers without a body.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+
+use super::range::{self, RangeOutcome};
+use super::wire::http_date;
+use super::{Counters, Shared};
+use crate::media::MediaFile;
+use crate::model::{DownloadStatus, DownloadType, VideoState};
+use crate::store::Store;
+
+/// Longest `?filename=` stem the real service accepts.
+const FILENAME_MAX_LEN: usize = 120;
+
+/// Reason a delivery id did not resolve to a video that may be served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DeliveryRejection {
+    UnknownId,
+    SignedUrlRequired,
+}
+
+/// Maps the id segment of a delivery URL to the uid of a video that may be served.
+///
+/// TODO: accept a signed token (an RS256 JWT) in place of the uid: verify it against the
+/// registered signing keys, check `sub`, `exp`, `nbf` and, for downloads, `downloadable`.
+/// Until then, videos with `requireSignedURLs` cannot be delivered at all.
+pub(crate) fn resolve_delivery_id(store: &Store, id: &str) -> Result<String, DeliveryRejection> {
+    let video = store.get(id).ok_or(DeliveryRejection::UnknownId)?;
+    if video.require_signed_urls {
+        return Err(DeliveryRejection::SignedUrlRequired);
+    }
+    Ok(video.uid.clone())
+}
+
+/// Store data for one delivery request, copied out so the lock is released.
+struct Servable {
+    uid: String,
+    kind: DownloadType,
+    media: MediaFile,
+    last_modified: String,
+}
+
+/// A refused delivery request, sent as a small HTML page as a CDN would.
+#[derive(Debug)]
+struct ErrorPage {
+    status: StatusCode,
+    /// HTML-safe explanation.
+    detail: String,
+    content_range: Option<String>,
+}
+
+impl ErrorPage {
+    fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            detail: detail.into(),
+            content_range: None,
+        }
+    }
+
+    fn unreadable() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The file could not be read.",
+        )
+    }
+}
+
+impl IntoResponse for ErrorPage {
+    fn into_response(self) -> Response {
+        let code = self.status.as_u16();
+        let title = self.status.canonical_reason().unwrap_or("Error");
+        let body = format!(
+            "<!DOCTYPE html>\n<html><head><title>{code} {title}</title></head>\
+             <body><h1>{code} {title}</h1><p>{}</p></body></html>\n",
+            self.detail
+        );
+        let mut response = (self.status, body).into_response();
+        insert(
+            &mut response,
+            header::CONTENT_TYPE,
+            "text/html; charset=utf-8",
+        );
+        if let Some(content_range) = &self.content_range {
+            insert(&mut response, header::CONTENT_RANGE, content_range);
+        }
+        response
+    }
+}
+
+/// Serves a download file.
+pub async fn serve_download(
+    State(shared): State<Arc<Shared>>,
+    Path((id, file)): Path<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> Response {
+    Counters::add(&shared.counters.delivery_requests, 1);
+
+    let filename = query
+        .ok()
+        .and_then(|Query(pairs)| pairs.into_iter().find(|(key, _)| key == "filename"))
+        .map(|(_, value)| value);
+    let request = DeliveryRequest {
+        id: &id,
+        file: &file,
+        method: &method,
+        headers: &headers,
+        filename: filename.as_deref(),
+    };
+    match respond(&shared, request).await {
+        Ok(response) => response,
+        Err(page) => page.into_response(),
+    }
+}
+
+/// Returns the 404 page for any other path on the delivery host.
+pub async fn not_found(State(shared): State<Arc<Shared>>) -> Response {
+    Counters::add(&shared.counters.delivery_requests, 1);
+    ErrorPage::new(StatusCode::NOT_FOUND, "No such file.").into_response()
+}
+
+struct DeliveryRequest<'a> {
+    id: &'a str,
+    file: &'a str,
+    method: &'a Method,
+    headers: &'a HeaderMap,
+    filename: Option<&'a str>,
+}
+
+async fn respond(
+    shared: &Arc<Shared>,
+    request: DeliveryRequest<'_>,
+) -> Result<Response, ErrorPage> {
+    let kind = DownloadType::from_file_name(request.file)
+        .ok_or_else(|| ErrorPage::new(StatusCode::NOT_FOUND, "No such file."))?;
+    let servable = look_up(shared, request.id, kind)?;
+    let disposition = request
+        .filename
+        .map(|name| content_disposition(name, kind))
+        .transpose()
+        .map_err(|message| ErrorPage::new(StatusCode::BAD_REQUEST, message))?;
+
+    let etag = servable.media.etag().await.map_err(|error| {
+        tracing::error!(uid = servable.uid, %error, "failed to read media for the ETag");
+        ErrorPage::unreadable()
+    })?;
+
+    let len = servable.media.len();
+    let range_header = request
+        .headers
+        .get(header::RANGE)
+        .and_then(|value| value.to_str().ok())
+        .filter(|_| if_range_allows(request.headers, &etag, &servable.last_modified));
+    let outcome = range::evaluate(range_header, len);
+    tracing::debug!(uid = servable.uid, download_type = %kind, ?outcome, "delivery request");
+
+    let (status, start, end) = match outcome {
+        RangeOutcome::Full => (StatusCode::OK, 0, len),
+        RangeOutcome::Partial { start, end } => (StatusCode::PARTIAL_CONTENT, start, end),
+        RangeOutcome::Unsatisfiable => {
+            let mut page = ErrorPage::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                "The requested range is outside the file.",
+            );
+            page.content_range = Some(format!("bytes */{len}"));
+            return Err(page);
+        }
+    };
+
+    let body = if *request.method == Method::HEAD {
+        Body::empty()
+    } else {
+        body_stream(shared, &servable, start, end).await?
+    };
+
+    let mut response = (status, body).into_response();
+    insert(&mut response, header::CONTENT_TYPE, kind.content_type());
+    insert(
+        &mut response,
+        header::CONTENT_LENGTH,
+        &(end - start).to_string(),
+    );
+    insert(&mut response, header::ACCEPT_RANGES, "bytes");
+    insert(&mut response, header::ETAG, &etag);
+    insert(
+        &mut response,
+        header::LAST_MODIFIED,
+        &servable.last_modified,
+    );
+    if status == StatusCode::PARTIAL_CONTENT {
+        let content_range = format!("bytes {start}-{}/{len}", end - 1);
+        insert(&mut response, header::CONTENT_RANGE, &content_range);
+    }
+    if let Some(disposition) = disposition {
+        insert(&mut response, header::CONTENT_DISPOSITION, &disposition);
+    }
+    Ok(response)
+}
+
+/// Streams `start..end` of the media and counts the bytes handed to the connection.
+async fn body_stream(
+    shared: &Arc<Shared>,
+    servable: &Servable,
+    start: u64,
+    end: u64,
+) -> Result<Body, ErrorPage> {
+    let stream = servable.media.read_range(start, end).await.map_err(|error| {
+        tracing::error!(uid = servable.uid, download_type = %servable.kind, %error, "failed to open media");
+        ErrorPage::unreadable()
+    })?;
+
+    let counted = Arc::clone(shared);
+    Ok(Body::from_stream(stream.inspect(move |chunk| {
+        if let Ok(bytes) = chunk {
+            Counters::add(&counted.counters.delivered_bytes, bytes.len() as u64);
+        }
+    })))
+}
+
+/// Checks the video and its download under the store lock.
+fn look_up(shared: &Shared, id: &str, kind: DownloadType) -> Result<Servable, ErrorPage> {
+    let store = shared.store();
+
+    let uid = resolve_delivery_id(&store, id).map_err(|rejection| match rejection {
+        DeliveryRejection::UnknownId => ErrorPage::new(StatusCode::NOT_FOUND, "No such video."),
+        DeliveryRejection::SignedUrlRequired => ErrorPage::new(
+            StatusCode::UNAUTHORIZED,
+            "This video requires a signed URL: put a signed token in place of the video id.",
+        ),
+    })?;
+    let video = store
+        .get(&uid)
+        .expect("resolve_delivery_id returned an existing uid");
+
+    if video.state == VideoState::Error {
+        return Err(ErrorPage::new(
+            StatusCode::FAILED_DEPENDENCY,
+            "The video failed to process, so it cannot be delivered.",
+        ));
+    }
+    let download = video.downloads.get(&kind).ok_or_else(|| {
+        ErrorPage::new(StatusCode::NOT_FOUND, "This download has not been created.")
+    })?;
+    let progress = download.progress(Instant::now(), shared.config.prepare_time);
+    match progress.status {
+        DownloadStatus::Ready => {}
+        DownloadStatus::InProgress => {
+            return Err(ErrorPage::new(
+                StatusCode::NOT_FOUND,
+                "This download is not ready yet.",
+            ));
+        }
+        DownloadStatus::Error => {
+            let reason = download.failure_reason().unwrap_or("unknown reason");
+            let detail = format!("This download failed: {}", escape_html(reason));
+            return Err(ErrorPage::new(StatusCode::NOT_FOUND, detail));
+        }
+    }
+
+    let media = video
+        .media_for(kind)
+        .expect("a download exists only for media the video has")
+        .clone();
+    Ok(Servable {
+        uid,
+        kind,
+        media,
+        last_modified: http_date(download.ready_since(shared.config.prepare_time)),
+    })
+}
+
+/// Returns whether a `Range` header may be honoured under the request's `If-Range` condition.
+fn if_range_allows(headers: &HeaderMap, etag: &str, last_modified: &str) -> bool {
+    let Some(condition) = headers.get(header::IF_RANGE).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let condition = condition.trim();
+    if condition.starts_with('"') || condition.starts_with("W/") {
+        // If-Range needs a strong comparison, so a weak tag never matches.
+        condition == etag
+    } else {
+        condition == last_modified
+    }
+}
+
+/// Builds `Content-Disposition` for `?filename=`: the docs allow up to 120 characters from
+/// `a-z A-Z 0-9 - _` and append the extension. A name that already ends in the extension (the
+/// docs' own example does this) keeps a single extension.
+fn content_disposition(name: &str, kind: DownloadType) -> Result<String, String> {
+    let suffix = format!(".{}", kind.extension());
+    let stem = name.strip_suffix(&suffix).unwrap_or(name);
+
+    let valid = !stem.is_empty()
+        && stem.len() <= FILENAME_MAX_LEN
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !valid {
+        return Err(format!(
+            "Invalid filename parameter: use 1 to {FILENAME_MAX_LEN} characters from a-z, A-Z, 0-9, - and _."
+        ));
+    }
+    Ok(format!("attachment; filename=\"{stem}{suffix}\""))
+}
+
+fn insert(response: &mut Response, name: header::HeaderName, value: &str) {
+    let value = HeaderValue::from_str(value).expect("header values built here are visible ASCII");
+    response.headers_mut().insert(name, value);
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disposition_appends_extension() {
+        let value = content_disposition("My_Video-1", DownloadType::Default).unwrap();
+
+        assert_eq!(value, "attachment; filename=\"My_Video-1.mp4\"");
+    }
+
+    #[test]
+    fn disposition_keeps_single_extension() {
+        let value = content_disposition("MY_VIDEO.m4a", DownloadType::Audio).unwrap();
+
+        assert_eq!(value, "attachment; filename=\"MY_VIDEO.m4a\"");
+    }
+
+    #[test]
+    fn disposition_rejects_invalid_names() {
+        let too_long = "a".repeat(121);
+        for name in ["", "a b", "a/b", "café", "x.mov", too_long.as_str()] {
+            assert!(
+                content_disposition(name, DownloadType::Default).is_err(),
+                "{name:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn escape_html_cases() {
+        assert_eq!(
+            escape_html("<a href=\"x\">&</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt;"
+        );
+    }
+}

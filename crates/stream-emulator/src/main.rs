@@ -1,0 +1,126 @@
+//! `stream-emulator`: runs the Cloudflare Stream emulator until Ctrl-C.
+//!
+//! The first line on stdout is the API base URL, flushed at once, so scripts and tests can read
+//! it to find the port. Everything else (account id, token hint, logs) goes to stderr.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use stream_emulator::{Bounds, Emulator, EmulatorConfig, Seed, DEMO_ACCOUNT_ID, DEMO_API_TOKEN};
+use tracing_subscriber::EnvFilter;
+
+/// Local Cloudflare Stream emulator: the v4 API and the delivery host on 127.0.0.1.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// TCP port on 127.0.0.1; 0 picks a free port.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+
+    /// Account id expected in API paths.
+    #[arg(long, default_value = DEMO_ACCOUNT_ID)]
+    account_id: String,
+
+    /// API token expected as "Authorization: Bearer TOKEN" [default: the public demo token].
+    #[arg(long, env = "STREAM_EMULATOR_API_TOKEN", hide_env_values = true)]
+    api_token: Option<String>,
+
+    /// Folder whose *.mp4 files become the videos (a sibling STEM.m4a is the audio)
+    /// [default: the three embedded sample videos].
+    #[arg(long, value_name = "DIR")]
+    media_dir: Option<PathBuf>,
+
+    /// Number of synthetic videos to add, sharing the sample bytes.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    videos: usize,
+
+    /// Seconds a download takes to become ready after it is requested.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]
+    prepare_seconds: f64,
+
+    /// Compare list bounds inclusively (before/end: <=, after/start: >=) [default: exclusive].
+    #[arg(long)]
+    inclusive_bounds: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+
+    let args = Args::parse();
+    let config = match config_from_args(args) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("stream-emulator: {message}");
+            return ExitCode::from(2);
+        }
+    };
+
+    let emulator = match Emulator::start(config).await {
+        Ok(emulator) => emulator,
+        Err(error) => {
+            eprintln!("stream-emulator: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+
+    let mut stdout = std::io::stdout();
+    if writeln!(stdout, "{}", emulator.api_base())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        eprintln!("stream-emulator: failed to write the API base URL to stdout");
+        return ExitCode::FAILURE;
+    }
+    eprintln!("account id: {}", emulator.account_id());
+    eprintln!("API token: {}", token_hint(emulator.api_token()));
+    eprintln!("press Ctrl-C to stop");
+
+    if let Err(error) = tokio::signal::ctrl_c().await {
+        eprintln!("stream-emulator: failed to wait for Ctrl-C: {error}; stopping");
+    }
+    emulator.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+fn config_from_args(args: Args) -> Result<EmulatorConfig, String> {
+    if !args.prepare_seconds.is_finite() || !(0.0..=86_400.0).contains(&args.prepare_seconds) {
+        return Err(format!(
+            "invalid --prepare-seconds value {}: use a number of seconds from 0 to 86400",
+            args.prepare_seconds
+        ));
+    }
+
+    Ok(EmulatorConfig {
+        account_id: args.account_id,
+        api_token: args.api_token.unwrap_or_else(|| DEMO_API_TOKEN.to_owned()),
+        port: args.port,
+        seed: args.media_dir.map_or(Seed::Samples, Seed::Folder),
+        synthetic_videos: args.videos,
+        prepare_time: Duration::from_secs_f64(args.prepare_seconds),
+        list_bounds: if args.inclusive_bounds {
+            Bounds::Inclusive
+        } else {
+            Bounds::Exclusive
+        },
+        ..EmulatorConfig::default()
+    })
+}
+
+/// Shows the public demo token in full and any other token only as a redacted hint.
+fn token_hint(token: &str) -> String {
+    if token == DEMO_API_TOKEN {
+        format!("{token} (the public demo token)")
+    } else {
+        "the value given with --api-token (not shown)".to_owned()
+    }
+}
