@@ -1,0 +1,114 @@
+import { screen, waitFor } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it } from "vitest";
+
+import { App } from "./App";
+import { FakeBackend } from "./backend/fake";
+import { makeJob, makeVideo, renderWith } from "./test/fixtures";
+
+describe("App", () => {
+  it("first run shows settings", async () => {
+    renderWith(new FakeBackend(), <App />);
+
+    expect(
+      await screen.findByRole("heading", { name: "Connect your Cloudflare account" }),
+    ).toBeInTheDocument();
+    expect(document.querySelector("#account-id")).toBeInTheDocument();
+  });
+
+  it("saving credentials moves to videos", async () => {
+    const backend = new FakeBackend({ videos: [makeVideo()] });
+    const user = userEvent.setup();
+    renderWith(backend, <App />);
+
+    await user.type(await screen.findByLabelText("Account id"), "0123456789abcdef0123456789abcdef");
+    await user.type(screen.getByLabelText("API token"), "secret-token");
+    await user.click(screen.getByRole("button", { name: "Save credentials" }));
+
+    expect(await screen.findByRole("heading", { name: "Videos" })).toBeInTheDocument();
+    expect(await screen.findByText("Launch keynote")).toBeInTheDocument();
+    expect(backend.callsOf("saveCredentials")).toEqual([
+      [
+        {
+          accountId: "0123456789abcdef0123456789abcdef",
+          apiToken: "secret-token",
+          sessionOnly: false,
+        },
+      ],
+    ]);
+    expect(screen.getByTestId("account")).toHaveTextContent("0123456789abcdef0123456789abcdef");
+  });
+
+  it("configured account opens videos", async () => {
+    const backend = new FakeBackend({
+      status: { credentialSource: "keychain", accountId: "acc" },
+      videos: [makeVideo()],
+    });
+    renderWith(backend, <App />);
+
+    expect(await screen.findByRole("heading", { name: "Videos" })).toBeInTheDocument();
+  });
+
+  it("demo badge shown for demo", async () => {
+    const backend = new FakeBackend({
+      status: { demo: true, credentialSource: "demo", accountId: "demo" },
+    });
+    renderWith(backend, <App />);
+
+    expect(await screen.findByTestId("demo-badge")).toHaveTextContent("Demo account");
+  });
+
+  it("demo badge absent otherwise", async () => {
+    const backend = new FakeBackend({ status: { credentialSource: "keychain", accountId: "a" } });
+    renderWith(backend, <App />);
+
+    await screen.findByRole("heading", { name: "Videos" });
+    expect(screen.queryByTestId("demo-badge")).not.toBeInTheDocument();
+  });
+
+  it("navigation switches screens", async () => {
+    const backend = new FakeBackend({ status: { credentialSource: "keychain", accountId: "a" } });
+    const user = userEvent.setup();
+    renderWith(backend, <App />);
+    await screen.findByRole("heading", { name: "Videos" });
+
+    await user.click(screen.getByRole("button", { name: "Library" }));
+    expect(await screen.findByRole("heading", { name: "Library" })).toHaveFocus();
+    expect(document.querySelector("#nav-library")).toHaveAttribute("aria-current", "page");
+
+    await user.click(screen.getByRole("button", { name: "Settings" }));
+    expect(await screen.findByRole("heading", { name: "Settings" })).toBeInTheDocument();
+  });
+
+  it("status error offers retry", async () => {
+    const backend = new FakeBackend({ status: { credentialSource: "keychain", accountId: "a" } });
+    backend.failNext("appStatus", { code: "io", message: "config.json is not valid JSON" });
+    const user = userEvent.setup();
+    renderWith(backend, <App />);
+
+    expect(await screen.findByTestId("error")).toHaveTextContent("config.json is not valid JSON");
+    await user.click(screen.getByRole("button", { name: "Retry" }));
+    expect(await screen.findByRole("heading", { name: "Videos" })).toBeInTheDocument();
+  });
+
+  it("seeds jobs from watch", async () => {
+    const backend = new FakeBackend({
+      status: { credentialSource: "keychain", accountId: "a" },
+      jobs: [makeJob({ id: 5, phase: "verifying" })],
+    });
+    renderWith(backend, <App />);
+
+    const job = await screen.findByTestId("job");
+    expect(job).toHaveAttribute("data-phase", "verifying");
+  });
+
+  it("watch failure shows error", async () => {
+    const backend = new FakeBackend({ status: { credentialSource: "keychain", accountId: "a" } });
+    backend.failNext("watchJobs", { code: "internal", message: "job queue stopped" });
+    renderWith(backend, <App />);
+
+    await waitFor(() => {
+      expect(screen.getByTestId("error")).toHaveTextContent("job queue stopped");
+    });
+  });
+});

@@ -1,0 +1,106 @@
+// The interface between the UI and everything outside the webview: the app's Rust commands and
+// the dialog, fs and drag plugins. Components receive a Backend through BackendProvider and never
+// call Tauri themselves, so the whole UI runs in vitest against FakeBackend.
+//
+// Every method that fails rejects with an ErrorPayload `{code, message}`: the Rust commands
+// already reject that way, and the Tauri implementation wraps plugin errors into the same shape.
+import type {
+  AppStatus,
+  DownloadType,
+  ErrorPayload,
+  JobSnapshot,
+  LibraryEntry,
+  VideoRow,
+} from "./types";
+
+/** Arguments of `save_credentials`. The token is sent once and never returned. */
+export type CredentialsInput = {
+  accountId: string;
+  apiToken: string;
+  /** Keep the credentials in memory for this run only instead of the OS keychain. */
+  sessionOnly: boolean;
+};
+
+/** Result of comparing a library file on disk with its catalog entry. */
+export type FileCheck =
+  | { state: "ok" }
+  | { state: "missing" }
+  | { state: "size-mismatch"; actualBytes: number }
+  /** The file could not be inspected, for example because the fs scope rejected the path. */
+  | { state: "unknown"; reason: string };
+
+export interface Backend {
+  /** Returns the credential source, account, API base and library folder in use. */
+  appStatus(): Promise<AppStatus>;
+
+  /** Verifies the token with one API call, then stores the credentials. */
+  saveCredentials(input: CredentialsInput): Promise<AppStatus>;
+
+  /** Removes stored credentials from the keychain and from memory. */
+  forgetCredentials(): Promise<AppStatus>;
+
+  /** Sets the API base URL; `null` restores the default. */
+  setApiBase(apiBase: string | null): Promise<AppStatus>;
+
+  /** Moves the library to another folder. */
+  setLibraryDir(path: string): Promise<AppStatus>;
+
+  /** Opens a folder picker; resolves to `null` when the user cancels. */
+  chooseDirectory(defaultPath: string | null): Promise<string | null>;
+
+  /** Lists the account's videos, filtered on the server when `search` is set. */
+  listVideos(search: string | null): Promise<VideoRow[]>;
+
+  /** Queues a download and returns its job id. */
+  startDownload(uid: string, downloadType: DownloadType): Promise<number>;
+
+  /** Cancels a queued or running job. */
+  cancelDownload(jobId: number): Promise<void>;
+
+  /**
+   * Subscribes `onEvent` to every job change and returns the jobs as they are now. Call it again
+   * after a page reload, because the subscription ends with the page.
+   */
+  watchJobs(onEvent: (job: JobSnapshot) => void): Promise<JobSnapshot[]>;
+
+  /** Lists the offline library, each entry with the URL the player loads it from. */
+  listLibrary(): Promise<LibraryEntry[]>;
+
+  /** Deletes an item's file and its catalog row. */
+  deleteLibraryItem(id: number): Promise<void>;
+
+  /** Shows an item's file in the system file manager. */
+  revealLibraryItem(id: number): Promise<void>;
+
+  /** Compares the file at `path` with the size the catalog recorded. Never rejects. */
+  checkFile(path: string, expectedBytes: number): Promise<FileCheck>;
+
+  /** Starts dragging the file at `path` out of the window; call it while the mouse button is down. */
+  startDragOut(path: string): Promise<void>;
+}
+
+/** Returns true when `value` has the `{code, message}` shape of a command error. */
+export function isErrorPayload(value: unknown): value is ErrorPayload {
+  if (typeof value !== "object" || value === null) {
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  return typeof record.code === "string" && typeof record.message === "string";
+}
+
+/**
+ * Converts anything a promise rejected with into an ErrorPayload. Plugin commands reject with a
+ * plain string, and code bugs throw Error objects, so both get the code `unexpected`.
+ */
+export function toErrorPayload(error: unknown): ErrorPayload {
+  if (isErrorPayload(error)) {
+    return { code: error.code, message: error.message };
+  }
+  if (error instanceof Error) {
+    return { code: "unexpected", message: error.message };
+  }
+  if (typeof error === "string" && error.length > 0) {
+    return { code: "unexpected", message: error };
+  }
+  return { code: "unexpected", message: "The operation failed without an error message." };
+}

@@ -1,0 +1,211 @@
+import type { Channel } from "@tauri-apps/api/core";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { afterEach, describe, expect, it } from "vitest";
+
+import { makeJob } from "../test/fixtures";
+import { FAKE_STATUS } from "./fake";
+import { TauriBackend } from "./tauri";
+import type { JobSnapshot } from "./types";
+
+type Invocation = { cmd: string; args: Record<string, unknown> | undefined };
+
+/** Records every IPC call and resolves it with the value `respond` returns. */
+function recordIPC(respond: (cmd: string, args: Record<string, unknown>) => unknown = () => null) {
+  const invocations: Invocation[] = [];
+  mockIPC((cmd, args) => {
+    const record = args as Record<string, unknown> | undefined;
+    invocations.push({ cmd, args: record });
+    return respond(cmd, record ?? {});
+  });
+  return invocations;
+}
+
+/** Delivers `message` the way Tauri's Rust side does: by callback id, with an ordering index. */
+function sendOnChannel(channel: Channel<JobSnapshot>, index: number, message: JobSnapshot) {
+  const internals = (window as unknown as { __TAURI_INTERNALS__: Record<string, unknown> })
+    .__TAURI_INTERNALS__;
+  const runCallback = internals.runCallback as (id: number, data: unknown) => void;
+  runCallback(channel.id, { index, message });
+}
+
+afterEach(() => {
+  clearMocks();
+});
+
+describe("TauriBackend commands", () => {
+  const backend = new TauriBackend();
+
+  it.each<[string, (b: TauriBackend) => Promise<unknown>, string, Record<string, unknown>]>([
+    ["appStatus", (b) => b.appStatus(), "app_status", {}],
+    [
+      "saveCredentials",
+      (b) => b.saveCredentials({ accountId: "acc", apiToken: "tok", sessionOnly: true }),
+      "save_credentials",
+      { accountId: "acc", apiToken: "tok", sessionOnly: true },
+    ],
+    ["forgetCredentials", (b) => b.forgetCredentials(), "forget_credentials", {}],
+    [
+      "setApiBase",
+      (b) => b.setApiBase("http://127.0.0.1:9"),
+      "set_api_base",
+      { apiBase: "http://127.0.0.1:9" },
+    ],
+    ["setApiBase default", (b) => b.setApiBase(null), "set_api_base", { apiBase: null }],
+    ["setLibraryDir", (b) => b.setLibraryDir("/srv/lib"), "set_library_dir", { path: "/srv/lib" }],
+    ["listVideos", (b) => b.listVideos(null), "list_videos", { search: null }],
+    ["listVideos search", (b) => b.listVideos("intro"), "list_videos", { search: "intro" }],
+    [
+      "startDownload",
+      (b) => b.startDownload("uid1", "audio"),
+      "start_download",
+      { uid: "uid1", downloadType: "audio" },
+    ],
+    ["cancelDownload", (b) => b.cancelDownload(4), "cancel_download", { jobId: 4 }],
+    ["listLibrary", (b) => b.listLibrary(), "list_library", {}],
+    ["deleteLibraryItem", (b) => b.deleteLibraryItem(3), "delete_library_item", { id: 3 }],
+    ["revealLibraryItem", (b) => b.revealLibraryItem(3), "reveal_library_item", { id: 3 }],
+  ])("%s sends its command", async (_name, run, cmd, args) => {
+    const invocations = recordIPC();
+
+    await run(backend);
+
+    expect(invocations).toHaveLength(1);
+    expect(invocations[0]?.cmd).toBe(cmd);
+    expect(invocations[0]?.args ?? {}).toEqual(args);
+  });
+
+  it("returns command result", async () => {
+    recordIPC(() => FAKE_STATUS);
+
+    await expect(backend.appStatus()).resolves.toEqual(FAKE_STATUS);
+  });
+
+  it("passes error payload through", async () => {
+    mockIPC(() => {
+      throw { code: "auth", message: "Cloudflare rejected the API token." };
+    });
+
+    await expect(
+      backend.saveCredentials({ accountId: "a", apiToken: "t", sessionOnly: false }),
+    ).rejects.toEqual({ code: "auth", message: "Cloudflare rejected the API token." });
+  });
+
+  it("wraps string rejection", async () => {
+    mockIPC(() => {
+      throw "Command list_videos not allowed by ACL";
+    });
+
+    await expect(backend.listVideos(null)).rejects.toEqual({
+      code: "unexpected",
+      message: "Command list_videos not allowed by ACL",
+    });
+  });
+});
+
+describe("TauriBackend watchJobs", () => {
+  it("sends a channel and forwards messages", async () => {
+    const current = [makeJob({ id: 1, phase: "transferring" })];
+    const invocations = recordIPC(() => current);
+    const received: JobSnapshot[] = [];
+
+    const jobs = await new TauriBackend().watchJobs((job) => received.push(job));
+
+    expect(jobs).toEqual(current);
+    expect(invocations[0]?.cmd).toBe("watch_jobs");
+    const channel = invocations[0]?.args?.onEvent as Channel<JobSnapshot>;
+    expect(typeof channel.id).toBe("number");
+
+    sendOnChannel(channel, 0, makeJob({ id: 1, phase: "verifying" }));
+    sendOnChannel(channel, 1, makeJob({ id: 1, phase: "done" }));
+
+    expect(received.map((job) => job.phase)).toEqual(["verifying", "done"]);
+  });
+
+  it("delivers channel messages in order", async () => {
+    const invocations = recordIPC(() => []);
+    const received: JobSnapshot[] = [];
+    await new TauriBackend().watchJobs((job) => received.push(job));
+    const channel = invocations[0]?.args?.onEvent as Channel<JobSnapshot>;
+
+    sendOnChannel(channel, 1, makeJob({ phase: "done" }));
+    sendOnChannel(channel, 0, makeJob({ phase: "verifying" }));
+
+    expect(received.map((job) => job.phase)).toEqual(["verifying", "done"]);
+  });
+});
+
+describe("TauriBackend plugins", () => {
+  const backend = new TauriBackend();
+
+  it("chooseDirectory opens folder dialog", async () => {
+    const invocations = recordIPC(() => "/media/archive");
+
+    const chosen = await backend.chooseDirectory("/home/user/Videos");
+
+    expect(chosen).toBe("/media/archive");
+    expect(invocations[0]?.cmd).toBe("plugin:dialog|open");
+    expect(invocations[0]?.args?.options).toMatchObject({
+      directory: true,
+      multiple: false,
+      defaultPath: "/home/user/Videos",
+    });
+  });
+
+  it("startDragOut drags the path", async () => {
+    const invocations = recordIPC();
+
+    await backend.startDragOut("/lib/Intro.mp4");
+
+    expect(invocations[0]?.cmd).toBe("plugin:drag|start_drag");
+    expect(invocations[0]?.args?.item).toEqual(["/lib/Intro.mp4"]);
+    expect(invocations[0]?.args?.image).toMatch(/^data:image\/png;base64,/);
+  });
+
+  function fsResponder(present: boolean, size: number) {
+    return (cmd: string) => {
+      if (cmd === "plugin:fs|exists") {
+        return present;
+      }
+      if (cmd === "plugin:fs|stat") {
+        return { isFile: true, size, mtime: null, atime: null, birthtime: null };
+      }
+      throw `unexpected command ${cmd}`;
+    };
+  }
+
+  it("checkFile ok", async () => {
+    const invocations = recordIPC(fsResponder(true, 100));
+
+    await expect(backend.checkFile("/lib/a.mp4", 100)).resolves.toEqual({ state: "ok" });
+    expect(invocations.map((call) => [call.cmd, call.args?.path])).toEqual([
+      ["plugin:fs|exists", "/lib/a.mp4"],
+      ["plugin:fs|stat", "/lib/a.mp4"],
+    ]);
+  });
+
+  it("checkFile missing", async () => {
+    recordIPC(fsResponder(false, 0));
+
+    await expect(backend.checkFile("/lib/a.mp4", 100)).resolves.toEqual({ state: "missing" });
+  });
+
+  it("checkFile size mismatch", async () => {
+    recordIPC(fsResponder(true, 42));
+
+    await expect(backend.checkFile("/lib/a.mp4", 100)).resolves.toEqual({
+      state: "size-mismatch",
+      actualBytes: 42,
+    });
+  });
+
+  it("checkFile scope rejection", async () => {
+    mockIPC(() => {
+      throw "forbidden path: /lib/a.mp4";
+    });
+
+    await expect(backend.checkFile("/lib/a.mp4", 100)).resolves.toEqual({
+      state: "unknown",
+      reason: "forbidden path: /lib/a.mp4",
+    });
+  });
+});

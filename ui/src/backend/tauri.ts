@@ -1,0 +1,115 @@
+// The Backend that runs inside the Tauri webview: app commands through `invoke`, job progress
+// through a `Channel`, and the dialog, fs and drag plugins. Argument keys are camelCase here;
+// Tauri maps them to the snake_case parameters of the Rust commands.
+import { startDrag } from "@crabnebula/tauri-plugin-drag";
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { open } from "@tauri-apps/plugin-dialog";
+import { exists, stat } from "@tauri-apps/plugin-fs";
+
+import dragIcon from "../assets/drag-icon.png?inline";
+import { toErrorPayload, type Backend, type CredentialsInput, type FileCheck } from "./backend";
+import type { AppStatus, DownloadType, JobSnapshot, LibraryEntry, VideoRow } from "./types";
+
+/** Calls a command and turns any rejection into an ErrorPayload. */
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    throw toErrorPayload(error);
+  }
+}
+
+export class TauriBackend implements Backend {
+  appStatus(): Promise<AppStatus> {
+    return call("app_status");
+  }
+
+  saveCredentials(input: CredentialsInput): Promise<AppStatus> {
+    return call("save_credentials", {
+      accountId: input.accountId,
+      apiToken: input.apiToken,
+      sessionOnly: input.sessionOnly,
+    });
+  }
+
+  forgetCredentials(): Promise<AppStatus> {
+    return call("forget_credentials");
+  }
+
+  setApiBase(apiBase: string | null): Promise<AppStatus> {
+    return call("set_api_base", { apiBase });
+  }
+
+  setLibraryDir(path: string): Promise<AppStatus> {
+    return call("set_library_dir", { path });
+  }
+
+  async chooseDirectory(defaultPath: string | null): Promise<string | null> {
+    try {
+      const chosen = await open({
+        directory: true,
+        multiple: false,
+        title: "Choose the library folder",
+        defaultPath: defaultPath ?? undefined,
+      });
+      return chosen;
+    } catch (error) {
+      throw toErrorPayload(error);
+    }
+  }
+
+  listVideos(search: string | null): Promise<VideoRow[]> {
+    return call("list_videos", { search });
+  }
+
+  startDownload(uid: string, downloadType: DownloadType): Promise<number> {
+    return call("start_download", { uid, downloadType });
+  }
+
+  cancelDownload(jobId: number): Promise<void> {
+    return call("cancel_download", { jobId });
+  }
+
+  watchJobs(onEvent: (job: JobSnapshot) => void): Promise<JobSnapshot[]> {
+    const channel = new Channel<JobSnapshot>();
+    channel.onmessage = onEvent;
+    return call("watch_jobs", { onEvent: channel });
+  }
+
+  listLibrary(): Promise<LibraryEntry[]> {
+    return call("list_library");
+  }
+
+  deleteLibraryItem(id: number): Promise<void> {
+    return call("delete_library_item", { id });
+  }
+
+  revealLibraryItem(id: number): Promise<void> {
+    return call("reveal_library_item", { id });
+  }
+
+  async checkFile(path: string, expectedBytes: number): Promise<FileCheck> {
+    // The fs plugin accepts only paths inside the scope Rust grants (the library folder), so a
+    // rejection means "cannot tell", not "missing".
+    try {
+      if (!(await exists(path))) {
+        return { state: "missing" };
+      }
+      const info = await stat(path);
+      if (info.size !== expectedBytes) {
+        return { state: "size-mismatch", actualBytes: info.size };
+      }
+      return { state: "ok" };
+    } catch (error) {
+      return { state: "unknown", reason: toErrorPayload(error).message };
+    }
+  }
+
+  async startDragOut(path: string): Promise<void> {
+    try {
+      await startDrag({ item: [path], icon: dragIcon });
+    } catch (error) {
+      throw toErrorPayload(error);
+    }
+  }
+}

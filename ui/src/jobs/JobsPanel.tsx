@@ -1,0 +1,141 @@
+// The download jobs: each one's phase on Cloudflare, then on this machine, with Cancel while it
+// runs. Subscribes to the whole job list, so progress re-renders this panel and nothing else.
+import { memo, useState, useSyncExternalStore } from "react";
+
+import { toErrorPayload } from "../backend/backend";
+import { useBackend } from "../backend/context";
+import type { ErrorPayload, JobSnapshot } from "../backend/types";
+import { ErrorMessage } from "../components/ErrorMessage";
+import { formatBytes, formatDownloadType } from "../format/format";
+import { isActivePhase, type JobStore } from "./store";
+
+/** Returns the one-line description of where a job is. */
+export function describeJob(job: JobSnapshot): string {
+  switch (job.phase) {
+    case "queued":
+      return "Queued";
+    case "preparing":
+      return job.preparePercent === null
+        ? "Preparing on Cloudflare…"
+        : `Preparing on Cloudflare ${Math.round(job.preparePercent)}%`;
+    case "transferring":
+      return job.bytesTotal === null
+        ? `Downloading ${formatBytes(job.bytesDone)}`
+        : `Downloading ${formatBytes(job.bytesDone)} of ${formatBytes(job.bytesTotal)}`;
+    case "verifying":
+      return "Verifying";
+    case "done":
+      return "Done: in the library";
+    case "failed":
+      return "Failed";
+    case "cancelled":
+      return "Cancelled";
+  }
+}
+
+/** Returns the progress bar's value and maximum, or null for an indeterminate bar. */
+function progressOf(job: JobSnapshot): { value: number; max: number } | null {
+  if (job.phase === "preparing" && job.preparePercent !== null) {
+    return { value: job.preparePercent, max: 100 };
+  }
+  if (job.phase === "transferring" && job.bytesTotal !== null && job.bytesTotal > 0) {
+    return { value: job.bytesDone, max: job.bytesTotal };
+  }
+  return null;
+}
+
+type JobItemProps = {
+  job: JobSnapshot;
+  cancelError: ErrorPayload | null;
+  onCancel: (job: JobSnapshot) => void;
+};
+
+const JobItem = memo(function JobItem({ job, cancelError, onCancel }: JobItemProps) {
+  const active = isActivePhase(job.phase);
+  const progress = progressOf(job);
+  const description = describeJob(job);
+  const title = job.title ?? job.uid;
+
+  return (
+    <li
+      className={`job job-${job.phase}`}
+      data-testid="job"
+      data-uid={job.uid}
+      data-phase={job.phase}
+    >
+      <div className="job-head">
+        <span className="job-title">{title}</span>
+        <span className="job-type">{formatDownloadType(job.downloadType)}</span>
+      </div>
+      <p className="job-status">{description}</p>
+      {active &&
+        (progress === null ? (
+          <progress aria-label={`${title}: ${description}`} />
+        ) : (
+          <progress
+            aria-label={`${title}: ${description}`}
+            value={progress.value}
+            max={progress.max}
+          />
+        ))}
+      {job.phase === "failed" && job.error !== null && (
+        <ErrorMessage title="Download failed" error={job.error} />
+      )}
+      {cancelError !== null && <ErrorMessage title="Could not cancel" error={cancelError} />}
+      {active && (
+        <button
+          type="button"
+          data-testid="cancel-job"
+          aria-label={`Cancel the download of ${title}`}
+          onClick={() => onCancel(job)}
+        >
+          Cancel
+        </button>
+      )}
+    </li>
+  );
+});
+
+export function JobsPanel({ store }: { store: JobStore }) {
+  const backend = useBackend();
+  const jobs = useSyncExternalStore(store.subscribe, store.getJobs);
+  const [cancelErrors, setCancelErrors] = useState<ReadonlyMap<number, ErrorPayload>>(new Map());
+
+  // Stable across renders so memoized items re-render only when their own job changes.
+  const [cancel] = useState(() => async (job: JobSnapshot) => {
+    try {
+      await backend.cancelDownload(job.id);
+    } catch (caught) {
+      setCancelErrors((previous) => new Map(previous).set(job.id, toErrorPayload(caught)));
+    }
+  });
+
+  const finished = jobs.some((job) => !isActivePhase(job.phase));
+
+  return (
+    <aside className="jobs panel" aria-labelledby="jobs-heading">
+      <div className="jobs-head">
+        <h2 id="jobs-heading">Downloads</h2>
+        {finished && (
+          <button type="button" className="link" onClick={() => store.clearFinished()}>
+            Clear finished
+          </button>
+        )}
+      </div>
+      {jobs.length === 0 ? (
+        <p className="empty">No downloads yet. Use “Make available offline” on a video.</p>
+      ) : (
+        <ul className="job-list">
+          {jobs.map((job) => (
+            <JobItem
+              key={job.id}
+              job={job}
+              cancelError={cancelErrors.get(job.id) ?? null}
+              onCancel={cancel}
+            />
+          ))}
+        </ul>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it, vi } from "vitest";
+
+import { makeJob } from "../test/fixtures";
+import { JobStore, phaseKey } from "./store";
+
+describe("JobStore", () => {
+  it("apply replaces snapshot", () => {
+    const store = new JobStore();
+    store.apply(makeJob({ id: 7, phase: "preparing", preparePercent: 10 }));
+    store.apply(makeJob({ id: 7, phase: "preparing", preparePercent: 45 }));
+
+    expect(store.getJobs()).toHaveLength(1);
+    expect(store.getJobs()[0]?.preparePercent).toBe(45);
+  });
+
+  it("progress keeps phase index", () => {
+    const store = new JobStore();
+    store.apply(makeJob({ id: 1, phase: "transferring", bytesDone: 1 }));
+    const before = store.getPhases();
+
+    store.apply(makeJob({ id: 1, phase: "transferring", bytesDone: 2 }));
+
+    expect(store.getPhases()).toBe(before);
+  });
+
+  it("phase change replaces index", () => {
+    const store = new JobStore();
+    store.apply(makeJob({ id: 1, phase: "transferring" }));
+    const before = store.getPhases();
+
+    store.apply(makeJob({ id: 1, phase: "verifying" }));
+
+    expect(store.getPhases()).not.toBe(before);
+    expect(store.getPhases().get(phaseKey(makeJob().uid, "default"))).toBe("verifying");
+  });
+
+  it("newest job wins phase index", () => {
+    const store = new JobStore();
+    store.apply(makeJob({ id: 2, phase: "preparing" }));
+    store.apply(makeJob({ id: 1, phase: "failed" }));
+
+    expect(store.getPhases().get(phaseKey(makeJob().uid, "default"))).toBe("preparing");
+  });
+
+  it("seed keeps channel snapshot", () => {
+    const store = new JobStore();
+    store.apply(makeJob({ id: 3, phase: "verifying" }));
+
+    store.seed([makeJob({ id: 3, phase: "transferring" }), makeJob({ id: 4, uid: "other" })]);
+
+    expect(store.getJobs().map((job) => [job.id, job.phase])).toEqual([
+      [3, "verifying"],
+      [4, "queued"],
+    ]);
+  });
+
+  it("notifies subscribers", () => {
+    const store = new JobStore();
+    const listener = vi.fn();
+    const unsubscribe = store.subscribe(listener);
+
+    store.apply(makeJob());
+    unsubscribe();
+    store.apply(makeJob({ phase: "done" }));
+
+    expect(listener).toHaveBeenCalledTimes(1);
+  });
+
+  it("clearFinished keeps active jobs", () => {
+    const store = new JobStore();
+    store.apply(makeJob({ id: 1, phase: "done" }));
+    store.apply(makeJob({ id: 2, phase: "failed" }));
+    store.apply(makeJob({ id: 3, phase: "cancelled" }));
+    store.apply(makeJob({ id: 4, phase: "transferring" }));
+
+    store.clearFinished();
+
+    expect(store.getJobs().map((job) => job.id)).toEqual([4]);
+  });
+});

@@ -1,0 +1,31 @@
+// The settings screen, which doubles as the first-run screen while no credentials are set.
+import type { AppStatus } from "../backend/types";
+import { CredentialsSection } from "./CredentialsSection";
+import { ApiBaseSection, LibraryFolderSection } from "./StorageSection";
+
+type Props = {
+  status: AppStatus;
+  onStatusChange: (status: AppStatus) => void;
+  onSaved: () => void;
+};
+
+export function SettingsView({ status, onStatusChange, onSaved }: Props) {
+  const firstRun = status.credentialSource === "none";
+
+  return (
+    <main className="view" aria-labelledby="view-heading">
+      <h1 id="view-heading" tabIndex={-1}>
+        {firstRun ? "Connect your Cloudflare account" : "Settings"}
+      </h1>
+      {firstRun && (
+        <p className="lead">
+          Offstream lists the videos of a Cloudflare Stream account and keeps copies you can watch
+          offline. Your offline library stays available without credentials.
+        </p>
+      )}
+      <CredentialsSection status={status} onStatusChange={onStatusChange} onSaved={onSaved} />
+      <LibraryFolderSection status={status} onStatusChange={onStatusChange} />
+      <ApiBaseSection status={status} onStatusChange={onStatusChange} />
+    </main>
+  );
+}

@@ -1,0 +1,63 @@
+// Builders for test data and a render helper that wires a FakeBackend into the app.
+import { render } from "@testing-library/react";
+import type { ReactElement } from "react";
+
+import { BackendProvider } from "../backend/context";
+import type { FakeBackend } from "../backend/fake";
+import type { JobSnapshot, LibraryEntry, VideoRow } from "../backend/types";
+
+export function makeVideo(overrides: Partial<VideoRow> = {}): VideoRow {
+  return {
+    uid: "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+    name: "Launch keynote",
+    creator: null,
+    created: "2025-03-14T09:30:00Z",
+    durationSeconds: 3725,
+    sizeBytes: 40_000_000,
+    state: "ready",
+    readyToStream: true,
+    requireSignedUrls: false,
+    offline: [],
+    ...overrides,
+  };
+}
+
+export function makeEntry(overrides: Partial<LibraryEntry> = {}): LibraryEntry {
+  return {
+    id: 1,
+    uid: "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+    downloadType: "default",
+    title: "Launch keynote",
+    fileName: "Launch keynote.mp4",
+    path: "/home/user/Videos/Offstream/Launch keynote.mp4",
+    bytes: 40_000_000,
+    sha256: "0".repeat(64),
+    videoCreated: "2025-03-14T09:30:00Z",
+    duration: 3725,
+    creator: null,
+    addedAt: "2025-04-01T12:00:00Z",
+    mediaUrl: "http://127.0.0.1:49152/secret/media/1",
+    ...overrides,
+  };
+}
+
+export function makeJob(overrides: Partial<JobSnapshot> = {}): JobSnapshot {
+  return {
+    id: 1,
+    uid: "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+    title: "Launch keynote",
+    downloadType: "default",
+    phase: "queued",
+    preparePercent: null,
+    bytesDone: 0,
+    bytesTotal: null,
+    error: null,
+    itemId: null,
+    ...overrides,
+  };
+}
+
+/** Renders `ui` inside a BackendProvider that supplies `backend`. */
+export function renderWith(backend: FakeBackend, ui: ReactElement) {
+  return render(<BackendProvider backend={backend}>{ui}</BackendProvider>);
+}
