@@ -124,12 +124,34 @@ impl StreamClient {
     pub async fn list_all(
         &self,
         search: Option<&str>,
+        on_progress: impl FnMut(usize),
+    ) -> Result<Vec<Video>, Error> {
+        let filters = ListQuery {
+            search: search.map(str::to_owned),
+            ..ListQuery::default()
+        };
+        self.list_all_matching(&filters, MAX_PAGE_SIZE, on_progress)
+            .await
+    }
+
+    /// Lists every video that matches `filters` in pages of `page_size`, newest first, without
+    /// repeats. The cursor and order fields of `filters` are ignored, because the walk sets them.
+    ///
+    /// # Errors
+    /// As [`StreamClient::list_all`].
+    pub async fn list_all_matching(
+        &self,
+        filters: &ListQuery,
+        page_size: u32,
         mut on_progress: impl FnMut(usize),
     ) -> Result<Vec<Video>, Error> {
+        let page_size = page_size.clamp(1, MAX_PAGE_SIZE);
         let base = ListQuery {
-            search: search.map(str::to_owned),
-            limit: Some(MAX_PAGE_SIZE),
-            ..ListQuery::default()
+            asc: false,
+            before: None,
+            after: None,
+            limit: Some(page_size),
+            ..filters.clone()
         };
         let mut seen = HashSet::new();
         let mut videos = Vec::new();
@@ -161,13 +183,14 @@ impl StreamClient {
             }
 
             // No new video: either the walk is done, or a tie group fills a whole page.
-            let pinned = page_len >= MAX_PAGE_SIZE as usize && page_oldest == oldest;
+            let pinned = page_len >= page_size as usize && page_oldest == oldest;
             mode = match (pinned, mode) {
                 (true, CursorMode::Overlap) => CursorMode::Exact,
                 (true, CursorMode::Exact) => {
                     warn!(
                         created = ?oldest,
-                        "more than {MAX_PAGE_SIZE} videos share one creation time; some may be missing"
+                        page_size,
+                        "more videos share one creation time than fit on a page; some may be missing"
                     );
                     CursorMode::Past
                 }
