@@ -16,7 +16,7 @@ id: number,
  */
 uid: string, 
 /**
- * Which file of the video is downloaded.
+ * The file of the video being downloaded (MP4 or M4A).
  */
 downloadType: DownloadType, 
 /**
@@ -40,7 +40,7 @@ bytesDone: number,
  */
 bytesTotal: number | null, 
 /**
- * Why the job failed.
+ * The reason the job failed.
  */
 error: ErrorInfo | null, 
 /**

@@ -20,7 +20,7 @@ uid: string,
  */
 title: string | null, 
 /**
- * Which file of the video is downloaded.
+ * The file of the video being downloaded (MP4 or M4A).
  */
 downloadType: DownloadType, 
 /**
@@ -40,7 +40,7 @@ bytesDone: number,
  */
 bytesTotal: number | null, 
 /**
- * Why the job failed or was cancelled.
+ * The reason the job failed or was cancelled.
  */
 error: ErrorInfo | null, 
 /**

@@ -1,0 +1,807 @@
+//! One download job: one video, one download type, from the API call to the library row.
+//!
+//! Steps:
+//! 1. fetch the video, which must be `readyToStream`;
+//! 2. enable the download with `POST /downloads/{type}`;
+//! 3. poll `GET /downloads` with a growing interval until it is `ready` (`error` is terminal);
+//! 4. wait for a transfer slot and transfer into a `.part`, which is then verified;
+//! 5. rename the file into the library and insert the catalog row.
+//!
+//! Progress is published as a [`JobSnapshot`] on every change and saved to the catalog's `jobs`
+//! table at each phase change and every few seconds during a transfer, not on every chunk.
+//! Transient API errors (network, 5xx, 429) are retried with exponential backoff a bounded
+//! number of times, waiting the server's `Retry-After` on 429. A transfer that fails on the
+//! network is resumed from its `.part`, also a bounded number of times, with a fresh URL.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use offstream_stream::{
+    Download, DownloadStatus, DownloadType, Downloads, StreamClient, Video, VideoState,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+use ts_rs::TS;
+
+use crate::catalog::{JobUpdate, LibraryItem, NewItem};
+use crate::error::{EngineError, ErrorInfo};
+use crate::manager::Shared;
+use crate::names::PART_SUFFIX;
+use crate::transfer::{self, TransferEvent, TransferRequest, VerifiedPart};
+
+/// Identifier of a job: its row id in the catalog's `jobs` table.
+pub type JobId = i64;
+
+/// The longest `Retry-After` wait honoured before retrying a rate-limited call. Cloudflare
+/// blocks an account for five minutes once it exceeds its budget.
+const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(300);
+
+/// The phase of a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum JobPhase {
+    /// Waiting for a job slot, or for a transfer slot after preparing.
+    Queued,
+    /// Stream is preparing the file (`preparePercent` rises).
+    Preparing,
+    /// Bytes are being downloaded (`bytesDone` of `bytesTotal`).
+    Transferring,
+    /// The file is on disk and being checked.
+    Verifying,
+    /// The file is in the library (`itemId`).
+    Done,
+    /// The job stopped on an error (`error`); a partial file may be kept for a resume.
+    Failed,
+    /// The job was cancelled; a partial file is kept for a resume.
+    Cancelled,
+}
+
+impl JobPhase {
+    /// Returns the wire name, as stored in the catalog.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Preparing => "preparing",
+            Self::Transferring => "transferring",
+            Self::Verifying => "verifying",
+            Self::Done => "done",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    /// Returns true for `done`, `failed` and `cancelled`.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Done | Self::Failed | Self::Cancelled)
+    }
+}
+
+impl FromStr for JobPhase {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        [
+            Self::Queued,
+            Self::Preparing,
+            Self::Transferring,
+            Self::Verifying,
+            Self::Done,
+            Self::Failed,
+            Self::Cancelled,
+        ]
+        .into_iter()
+        .find(|phase| phase.as_str() == text)
+        .ok_or_else(|| format!("unknown job phase '{text}'"))
+    }
+}
+
+/// The state of one job as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct JobSnapshot {
+    /// Job id.
+    #[ts(type = "number")]
+    pub id: JobId,
+    /// Stream video uid.
+    pub uid: String,
+    /// The video's title once fetched.
+    pub title: Option<String>,
+    /// The file of the video being downloaded (MP4 or M4A).
+    pub download_type: DownloadType,
+    /// Current phase.
+    pub phase: JobPhase,
+    /// Stream's preparation progress, 0 to 100, while preparing.
+    pub prepare_percent: Option<f64>,
+    /// Bytes on disk.
+    #[ts(type = "number")]
+    pub bytes_done: u64,
+    /// Size of the whole file, once the delivery host stated it.
+    #[ts(type = "number | null")]
+    pub bytes_total: Option<u64>,
+    /// The reason the job failed or was cancelled.
+    pub error: Option<ErrorInfo>,
+    /// The library item, once done.
+    #[ts(type = "number | null")]
+    pub item_id: Option<i64>,
+}
+
+impl JobSnapshot {
+    /// Returns the snapshot of a job that was just created.
+    pub fn queued(id: JobId, uid: &str, download_type: DownloadType) -> Self {
+        Self {
+            id,
+            uid: uid.to_owned(),
+            title: None,
+            download_type,
+            phase: JobPhase::Queued,
+            prepare_percent: None,
+            bytes_done: 0,
+            bytes_total: None,
+            error: None,
+            item_id: None,
+        }
+    }
+}
+
+/// Runs a job to its end and publishes its final snapshot.
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    snapshot: JobSnapshot,
+    cancel: CancellationToken,
+) -> Result<LibraryItem, EngineError> {
+    let mut job = Job {
+        reporter: Reporter {
+            shared,
+            snapshot,
+            part_path: None,
+            last_persist: Instant::now(),
+        },
+        cancel,
+    };
+    info!(job_id = job.id(), uid = %job.reporter.snapshot.uid, download_type = %job.reporter.snapshot.download_type, "job started");
+
+    let result = job.execute().await;
+    job.reporter.finish(&result);
+    result
+}
+
+/// Publishes and persists the snapshot of one job.
+struct Reporter {
+    shared: Arc<Shared>,
+    snapshot: JobSnapshot,
+    part_path: Option<PathBuf>,
+    last_persist: Instant,
+}
+
+impl Reporter {
+    fn publish(&self) {
+        self.shared.publish(&self.snapshot);
+    }
+
+    fn persist(&mut self) {
+        self.last_persist = Instant::now();
+        let update = JobUpdate {
+            state: self.snapshot.phase,
+            title: self.snapshot.title.clone(),
+            part_path: self.part_path.clone(),
+            bytes_done: self.snapshot.bytes_done,
+            bytes_total: self.snapshot.bytes_total,
+            error: self.snapshot.error.clone(),
+            item_id: self.snapshot.item_id,
+        };
+        if let Err(error) = self.shared.catalog.update_job(self.snapshot.id, &update) {
+            warn!(job_id = self.snapshot.id, error = %error, "could not save the job state");
+        }
+    }
+
+    fn set_phase(&mut self, phase: JobPhase) {
+        if self.snapshot.phase != phase {
+            debug!(
+                job_id = self.snapshot.id,
+                phase = phase.as_str(),
+                "job phase changed"
+            );
+            self.snapshot.phase = phase;
+            self.persist();
+            self.publish();
+        }
+    }
+
+    fn on_transfer_event(&mut self, event: TransferEvent) {
+        match event {
+            TransferEvent::Started { offset, total } => {
+                self.snapshot.bytes_done = offset;
+                self.snapshot.bytes_total = total;
+                // The total must be on disk before bytes are, because a resume needs it.
+                self.persist();
+            }
+            TransferEvent::Progress { done, total } => {
+                self.snapshot.bytes_done = done;
+                self.snapshot.bytes_total = total;
+                if self.last_persist.elapsed() >= self.shared.options.persist_interval {
+                    self.persist();
+                }
+            }
+            TransferEvent::Verifying => {
+                self.set_phase(JobPhase::Verifying);
+                return;
+            }
+        }
+        self.publish();
+    }
+
+    /// Forgets a `.part` that is gone, and deletes one that is empty, because it has nothing
+    /// to resume. An error page rejected before the first write leaves such a file.
+    fn drop_useless_part(&mut self) {
+        let Some(path) = self.part_path.as_deref() else {
+            return;
+        };
+        match std::fs::metadata(path) {
+            Ok(metadata) if metadata.len() > 0 => return,
+            Ok(_) => {
+                if let Err(error) = std::fs::remove_file(path) {
+                    warn!(job_id = self.snapshot.id, error = %error, "could not delete an empty partial file");
+                    return;
+                }
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(_) => return,
+        }
+        self.part_path = None;
+    }
+
+    fn finish(&mut self, result: &Result<LibraryItem, EngineError>) {
+        let id = self.snapshot.id;
+        match result {
+            Ok(item) => {
+                self.snapshot.item_id = Some(item.id);
+                self.snapshot.error = None;
+                self.snapshot.bytes_done = item.bytes;
+                self.snapshot.bytes_total = Some(item.bytes);
+                self.part_path = None;
+                self.snapshot.phase = JobPhase::Done;
+                info!(job_id = id, item_id = item.id, "job done");
+            }
+            Err(error) => {
+                self.snapshot.error = Some(error.info());
+                self.snapshot.phase = if matches!(error, EngineError::Cancelled) {
+                    JobPhase::Cancelled
+                } else {
+                    JobPhase::Failed
+                };
+                self.drop_useless_part();
+                info!(job_id = id, code = error.code(), error = %error, "job ended without a file");
+            }
+        }
+        self.persist();
+        self.publish();
+    }
+}
+
+struct Job {
+    reporter: Reporter,
+    cancel: CancellationToken,
+}
+
+impl Job {
+    fn id(&self) -> JobId {
+        self.reporter.snapshot.id
+    }
+
+    fn uid(&self) -> &str {
+        &self.reporter.snapshot.uid
+    }
+
+    fn download_type(&self) -> DownloadType {
+        self.reporter.snapshot.download_type
+    }
+
+    fn shared(&self) -> &Arc<Shared> {
+        &self.reporter.shared
+    }
+
+    async fn execute(&mut self) -> Result<LibraryItem, EngineError> {
+        if let Some(item) = self.existing_item()? {
+            return Ok(item);
+        }
+
+        let shared = Arc::clone(self.shared());
+        let _job_slot = self.acquire(&shared.job_slots).await?;
+        self.reporter.set_phase(JobPhase::Preparing);
+
+        let uid = self.uid().to_owned();
+        let video = self
+            .call_api(|client| {
+                let uid = uid.clone();
+                async move { client.video(&uid).await }
+            })
+            .await?;
+        self.reporter.snapshot.title = Some(video.display_name().to_owned());
+        self.reporter.publish();
+        check_downloadable(&video)?;
+
+        let download_type = self.download_type();
+        let created = self
+            .call_api(|client| {
+                let uid = uid.clone();
+                async move { client.create_download(&uid, download_type).await }
+            })
+            .await?;
+        let url = self.wait_until_ready(created).await?;
+
+        let transfer_slot = self.acquire(&shared.transfer_slots).await?;
+        let (part_path, expected_total) = self.claim_part(&video)?;
+        self.reporter.part_path = Some(part_path.clone());
+        self.reporter.snapshot.bytes_total = expected_total;
+        self.reporter.set_phase(JobPhase::Transferring);
+
+        let verified = self
+            .transfer_with_retries(url, &part_path, expected_total, video.duration)
+            .await?;
+        drop(transfer_slot);
+
+        self.commit(&verified, &video)
+    }
+
+    /// Returns the library item when this file is already downloaded. A row whose file has
+    /// disappeared is dropped, so the file is downloaded again.
+    fn existing_item(&self) -> Result<Option<LibraryItem>, EngineError> {
+        let catalog = &self.shared().catalog;
+        let Some(item) = catalog.item_for(self.uid(), self.download_type())? else {
+            return Ok(None);
+        };
+        if item.path.is_file() {
+            info!(
+                job_id = self.id(),
+                item_id = item.id,
+                "the file is already in the library"
+            );
+            return Ok(Some(item));
+        }
+        warn!(
+            job_id = self.id(),
+            item_id = item.id,
+            "the library file is missing; downloading it again"
+        );
+        catalog.forget_item(item.id)?;
+        Ok(None)
+    }
+
+    /// Waits for a slot, showing `queued` while the slot is taken.
+    async fn acquire<'s>(
+        &mut self,
+        slots: &'s Semaphore,
+    ) -> Result<SemaphorePermit<'s>, EngineError> {
+        if let Ok(permit) = slots.try_acquire() {
+            return Ok(permit);
+        }
+        self.reporter.set_phase(JobPhase::Queued);
+        tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => Err(EngineError::Cancelled),
+            permit = slots.acquire() => permit.map_err(|_| EngineError::Internal("the job slots were closed".to_owned())),
+        }
+    }
+
+    /// Calls the API, retrying transient failures with backoff up to `api_retries` times.
+    ///
+    /// `call` gets the current client, so a client swapped between retries takes effect.
+    async fn call_api<T, F, Fut>(&self, call: F) -> Result<T, EngineError>
+    where
+        F: Fn(StreamClient) -> Fut,
+        Fut: Future<Output = Result<T, offstream_stream::Error>>,
+    {
+        let options = &self.shared().options;
+        let mut attempt = 0;
+        loop {
+            let client = self.shared().client();
+            let result = tokio::select! {
+                biased;
+                () = self.cancel.cancelled() => return Err(EngineError::Cancelled),
+                result = call(client) => result,
+            };
+
+            let error = match result {
+                Ok(value) => return Ok(value),
+                Err(error) => EngineError::from(error),
+            };
+            if !error.is_transient() || attempt >= options.api_retries {
+                return Err(error);
+            }
+            let wait = retry_delay(
+                options.retry_base_delay,
+                options.retry_max_delay,
+                attempt,
+                &error,
+            );
+            warn!(
+                job_id = self.id(),
+                uid = self.uid(),
+                attempt = attempt + 1,
+                code = error.code(),
+                wait_ms = wait.as_millis() as u64,
+                "Stream API call failed; retrying"
+            );
+            self.sleep(wait).await?;
+            attempt += 1;
+        }
+    }
+
+    async fn fetch_downloads(&self, uid: &str) -> Result<Downloads, EngineError> {
+        self.call_api(|client| {
+            let uid = uid.to_owned();
+            async move { client.downloads(&uid).await }
+        })
+        .await
+    }
+
+    async fn sleep(&self, duration: Duration) -> Result<(), EngineError> {
+        tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => Err(EngineError::Cancelled),
+            () = tokio::time::sleep(duration) => Ok(()),
+        }
+    }
+
+    /// Polls `GET /downloads` with a growing interval until the download is ready, and returns
+    /// its URL.
+    async fn wait_until_ready(&mut self, created: Download) -> Result<String, EngineError> {
+        let options = self.shared().options.clone();
+        let uid = self.uid().to_owned();
+        let download_type = self.download_type();
+        let mut current = created;
+        let mut url = current.url.clone();
+        let mut delay = options.poll_initial;
+        let mut last_percent = None;
+        let mut last_change = Instant::now();
+
+        loop {
+            match &current.status {
+                DownloadStatus::Ready => {
+                    return url.ok_or_else(|| EngineError::InvalidResponse {
+                        uid: uid.clone(),
+                        detail: "Stream reports the download ready but gives no URL".to_owned(),
+                    });
+                }
+                DownloadStatus::Error => {
+                    return Err(EngineError::DownloadFailed {
+                        uid,
+                        download_type,
+                        reason: match current.percent_complete {
+                            Some(percent) => {
+                                format!("Stream reported status 'error' at {percent:.0} %")
+                            }
+                            None => "Stream reported status 'error'".to_owned(),
+                        },
+                    });
+                }
+                DownloadStatus::Inprogress => {}
+                DownloadStatus::Other(status) => {
+                    debug!(job_id = self.id(), status = %status, "unknown download status; treating it as in progress");
+                }
+            }
+
+            if current.percent_complete != last_percent {
+                last_percent = current.percent_complete;
+                last_change = Instant::now();
+                self.reporter.snapshot.prepare_percent = last_percent;
+                self.reporter.publish();
+            } else if last_change.elapsed() >= options.prepare_stall_timeout {
+                return Err(EngineError::DownloadFailed {
+                    uid,
+                    download_type,
+                    reason: format!(
+                        "its progress stayed at {:.0} % for {} s",
+                        last_percent.unwrap_or(0.0),
+                        options.prepare_stall_timeout.as_secs()
+                    ),
+                });
+            }
+
+            self.sleep(delay).await?;
+            delay = delay.mul_f64(options.poll_factor).min(options.poll_max);
+
+            let downloads = self.fetch_downloads(&uid).await?;
+            current = downloads.get(download_type).cloned().ok_or_else(|| {
+                EngineError::DownloadFailed {
+                    uid: uid.clone(),
+                    download_type,
+                    reason: "the download disappeared from Stream while it was being prepared (was it deleted?)".to_owned(),
+                }
+            })?;
+            if current.url.is_some() {
+                url.clone_from(&current.url);
+            }
+        }
+    }
+
+    /// Returns the `.part` to write: the one an earlier job of this video left in the library
+    /// folder, or a new empty one under a fresh unique name.
+    fn claim_part(&self, video: &Video) -> Result<(PathBuf, Option<u64>), EngineError> {
+        let shared = self.shared();
+        if let Some(point) =
+            shared
+                .catalog
+                .resume_point(self.uid(), self.download_type(), self.id())?
+        {
+            shared.catalog.release_part(point.job_id)?;
+            let in_library = point.part_path.parent() == Some(shared.library_dir.as_path());
+            if in_library && point.part_path.is_file() {
+                info!(
+                    job_id = self.id(),
+                    from_job = point.job_id,
+                    "taking over the partial file of an earlier job"
+                );
+                return Ok((point.part_path, point.bytes_total));
+            }
+        }
+
+        let _names = shared.lock_names();
+        shared
+            .create_part(video.name(), self.uid(), self.download_type())
+            .map(|part| (part, None))
+    }
+
+    async fn transfer_with_retries(
+        &mut self,
+        mut url: String,
+        part_path: &Path,
+        expected_total: Option<u64>,
+        expected_duration: Option<f64>,
+    ) -> Result<VerifiedPart, EngineError> {
+        let options = self.shared().options.clone();
+        let uid = self.uid().to_owned();
+        let mut expected_total = expected_total;
+        let mut attempt = 0;
+
+        loop {
+            let http = self.shared().client().http_client().clone();
+            let request = TransferRequest {
+                http: &http,
+                url: &url,
+                uid: &uid,
+                job_id: self.reporter.snapshot.id,
+                part_path,
+                expected_total,
+                expected_duration,
+                progress_interval: options.progress_interval,
+                cancel: &self.cancel,
+            };
+            let reporter = &mut self.reporter;
+            let result =
+                transfer::download(&request, |event| reporter.on_transfer_event(event)).await;
+
+            let error = match result {
+                Ok(verified) => return Ok(verified),
+                Err(error) => error,
+            };
+            if !error.is_transient() || attempt >= options.transfer_retries {
+                return Err(error);
+            }
+
+            expected_total = self.reporter.snapshot.bytes_total;
+            let wait = retry_delay(
+                options.retry_base_delay,
+                options.retry_max_delay,
+                attempt,
+                &error,
+            );
+            warn!(job_id = self.id(), uid = %uid, attempt = attempt + 1, code = error.code(), wait_ms = wait.as_millis() as u64, "transfer failed; resuming after a pause");
+            self.sleep(wait).await?;
+            attempt += 1;
+
+            // A fresh URL, because the failure may be an expired or moved one.
+            let download_type = self.download_type();
+            let downloads = self.fetch_downloads(&uid).await?;
+            if let Some(fresh) = downloads.get(download_type).and_then(|d| d.url.clone()) {
+                url = fresh;
+            }
+        }
+    }
+
+    /// Renames the verified `.part` into the library and inserts the catalog row. When the
+    /// insert fails the file is renamed back, so the library has no file without a row.
+    fn commit(
+        &mut self,
+        verified: &VerifiedPart,
+        video: &Video,
+    ) -> Result<LibraryItem, EngineError> {
+        let shared = Arc::clone(self.shared());
+        let _names = shared.lock_names();
+
+        let mut final_path = transfer::final_path_of(&verified.part_path);
+        if final_path.symlink_metadata().is_ok() {
+            let name = shared.free_name(video.name(), self.uid(), self.download_type())?;
+            warn!(
+                job_id = self.id(),
+                "the file name was taken meanwhile; using a new one"
+            );
+            final_path = shared.library_dir.join(name);
+        }
+        transfer::commit(&verified.part_path, &final_path)?;
+
+        let file_name = final_path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let new_item = NewItem {
+            uid: self.uid().to_owned(),
+            download_type: self.download_type(),
+            title: video.display_name().to_owned(),
+            file_name,
+            path: final_path.clone(),
+            bytes: verified.bytes,
+            sha256: verified.sha256.clone(),
+            video_created: Some(video.created.clone()).filter(|created| !created.is_empty()),
+            duration: verified.mp4.duration.or(video.duration),
+            creator: video.creator.clone(),
+        };
+
+        match shared.catalog.insert_item(&new_item) {
+            Ok(item) => {
+                self.reporter.part_path = None;
+                Ok(item)
+            }
+            Err(error) => {
+                if let Err(undo) = std::fs::rename(&final_path, &verified.part_path) {
+                    warn!(job_id = self.id(), error = %undo, "could not move the file back after the catalog failed");
+                    self.reporter.part_path = None;
+                }
+                Err(error)
+            }
+        }
+    }
+}
+
+/// Rejects videos whose download cannot work, before anything is enabled on Stream.
+fn check_downloadable(video: &Video) -> Result<(), EngineError> {
+    if video.status.state == VideoState::Error {
+        let reason = video
+            .status
+            .error_reason_text
+            .as_deref()
+            .or(video.status.error_reason_code.as_deref())
+            .unwrap_or("no reason given");
+        return Err(EngineError::NotReady {
+            uid: video.uid.clone(),
+            detail: format!(
+                "Stream failed to process it ({reason}), so it has nothing to download"
+            ),
+        });
+    }
+    if !video.ready_to_stream {
+        return Err(EngineError::NotReady {
+            uid: video.uid.clone(),
+            detail: format!(
+                "Stream is still processing it (state '{}'); retry once it is ready",
+                video.status.state.as_str()
+            ),
+        });
+    }
+    if video.require_signed_urls {
+        // TODO: mint a signed token with `downloadable: true` and put it in place of the uid.
+        return Err(EngineError::SignedUrlsRequired {
+            uid: video.uid.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Returns the wait before retry number `attempt + 1`: the server's `Retry-After` for a rate
+/// limit (up to five minutes), else `base * 2^attempt` capped at `max`.
+fn retry_delay(base: Duration, max: Duration, attempt: u32, error: &EngineError) -> Duration {
+    if let EngineError::Stream(stream_error) = error {
+        if let offstream_stream::Error::RateLimited {
+            retry_after: Some(wait),
+        } = **stream_error
+        {
+            return wait.min(MAX_RATE_LIMIT_WAIT);
+        }
+    }
+    base.saturating_mul(2u32.saturating_pow(attempt)).min(max)
+}
+
+/// Returns the `.part` name of a final file name.
+pub(crate) fn part_name(file_name: &str) -> String {
+    format!("{file_name}{PART_SUFFIX}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn video(json: &str) -> Video {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn phase_round_trips() {
+        for phase in [
+            JobPhase::Queued,
+            JobPhase::Preparing,
+            JobPhase::Transferring,
+            JobPhase::Verifying,
+            JobPhase::Done,
+            JobPhase::Failed,
+            JobPhase::Cancelled,
+        ] {
+            assert_eq!(phase.as_str().parse::<JobPhase>(), Ok(phase));
+        }
+    }
+
+    #[test]
+    fn phase_serializes_lowercase() {
+        let json = serde_json::to_string(&JobPhase::Transferring).unwrap();
+        assert_eq!(json, "\"transferring\"");
+    }
+
+    #[test]
+    fn snapshot_serializes_camel_case() {
+        let snapshot = JobSnapshot::queued(7, "abc", DownloadType::Audio);
+        let json = serde_json::to_value(&snapshot).unwrap();
+        assert_eq!(json["downloadType"], "audio");
+        assert_eq!(json["bytesDone"], 0);
+        assert_eq!(json["phase"], "queued");
+        assert!(json["preparePercent"].is_null());
+    }
+
+    #[test]
+    fn retry_delay_doubles_to_cap() {
+        let error = EngineError::Network {
+            uid: "a".into(),
+            detail: "reset".into(),
+        };
+        let base = Duration::from_secs(1);
+        let max = Duration::from_secs(5);
+        assert_eq!(retry_delay(base, max, 0, &error), Duration::from_secs(1));
+        assert_eq!(retry_delay(base, max, 2, &error), Duration::from_secs(4));
+        assert_eq!(retry_delay(base, max, 3, &error), Duration::from_secs(5));
+        assert_eq!(retry_delay(base, max, 40, &error), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn retry_delay_honours_retry_after() {
+        let error: EngineError = offstream_stream::Error::RateLimited {
+            retry_after: Some(Duration::from_secs(42)),
+        }
+        .into();
+        let wait = retry_delay(Duration::from_secs(1), Duration::from_secs(5), 0, &error);
+        assert_eq!(wait, Duration::from_secs(42));
+    }
+
+    #[test]
+    fn downloadable_rejects_processing_video() {
+        let v = video(r#"{"uid":"a","readyToStream":false,"status":{"state":"inprogress"}}"#);
+        let error = check_downloadable(&v).unwrap_err();
+        assert_eq!(error.code(), "not_ready");
+        assert!(error.to_string().contains("inprogress"), "{error}");
+    }
+
+    #[test]
+    fn downloadable_rejects_errored_video() {
+        let v = video(
+            r#"{"uid":"a","readyToStream":false,"status":{"state":"error","errorReasonCode":"ERR_NON_VIDEO"}}"#,
+        );
+        let error = check_downloadable(&v).unwrap_err();
+        assert!(error.to_string().contains("ERR_NON_VIDEO"), "{error}");
+    }
+
+    #[test]
+    fn downloadable_rejects_signed_video() {
+        let v = video(r#"{"uid":"a","readyToStream":true,"requireSignedURLs":true}"#);
+        assert_eq!(check_downloadable(&v).unwrap_err().code(), "signed_urls");
+    }
+
+    #[test]
+    fn downloadable_accepts_ready_video() {
+        let v = video(r#"{"uid":"a","readyToStream":true,"status":{"state":"ready"}}"#);
+        assert!(check_downloadable(&v).is_ok());
+    }
+}

@@ -1,0 +1,42 @@
+//! Download engine and offline catalog of Offstream: the core that the desktop app and the CLI
+//! drive.
+//!
+//! A job requests that Stream prepare the MP4 (or M4A) of one video, polls until it is ready,
+//! streams it into a `.part` file, verifies it and renames it into the library folder, then
+//! records it in the SQLite catalog.
+//!
+//! Main types:
+//! - [`JobManager`]: starts, cancels and awaits jobs, and broadcasts [`JobSnapshot`]s.
+//! - [`Catalog`]: the `catalog.sqlite3` file with [`LibraryItem`]s and job rows.
+//! - [`EngineError`]: one error type with a stable [`EngineError::code`].
+//!
+//! Invariants:
+//! - A file appears in the library folder under its final name only after it was verified:
+//!   right status and content type, `ftyp` first bytes, byte count equal to `Content-Length`,
+//!   a complete box structure with `moov`, and a duration close to Stream's.
+//! - No error page is ever saved as a video: the first bytes are checked before anything is
+//!   written.
+//! - Partial downloads are kept on cancel and on network errors, and resumed only when the
+//!   server proves with `206` and `Content-Range` that the bytes continue the same file.
+//! - Every library file has a catalog row and every row was verified; deleting an item deletes
+//!   the file first, then the row.
+//! - Download URLs (which may hold signed tokens) and API tokens never reach logs, error
+//!   messages or the catalog.
+//! - File names are portable across Windows, macOS and Linux and unique in the folder
+//!   regardless of case and Unicode normalization.
+//!
+//! Modules: [`names`] (file names), [`verify`] (MP4 checks), [`catalog`] (SQLite),
+//! [`transfer`] (one body to disk), [`job`] (one video end to end), [`manager`] (many jobs).
+
+pub mod catalog;
+pub mod error;
+pub mod job;
+pub mod manager;
+pub mod names;
+pub mod transfer;
+pub mod verify;
+
+pub use catalog::{Catalog, JobRecord, LibraryItem};
+pub use error::{EngineError, ErrorInfo};
+pub use job::{JobId, JobPhase, JobSnapshot};
+pub use manager::{EngineOptions, JobManager};

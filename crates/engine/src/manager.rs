@@ -1,0 +1,490 @@
+//! [`JobManager`]: starts, tracks, cancels and awaits download jobs; shared by the app and CLI.
+//!
+//! Invariants:
+//! - At most one running job per video and download type: a second `start` returns the id of
+//!   the running one.
+//! - At most `max_concurrent_transfers` bodies are downloaded at once and at most
+//!   `max_active_jobs` jobs talk to the API at once; the others wait in `queued`.
+//! - Unique file names are chosen and their `.part` created under one lock, so two jobs never
+//!   pick the same name.
+//! - Every snapshot change is broadcast; a receiver that falls behind (a reloaded UI) calls
+//!   [`JobManager::snapshots`] and subscribes again.
+
+use std::collections::HashMap;
+use std::fs::OpenOptions;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::Duration;
+
+use offstream_stream::{DownloadType, StreamClient};
+use tokio::sync::{broadcast, watch, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::catalog::{Catalog, LibraryItem};
+use crate::error::EngineError;
+use crate::job::{self, part_name, JobId, JobSnapshot};
+use crate::names::{self, TakenNames};
+
+/// Settings of a [`JobManager`]. [`EngineOptions::default`] suits the real service.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Downloads whose bodies transfer at the same time. Default 2.
+    pub max_concurrent_transfers: usize,
+    /// Jobs that prepare or transfer at the same time; the rest wait in `queued`. Default 8.
+    pub max_active_jobs: usize,
+    /// First pause between two polls of `GET /downloads`. Default 1 s.
+    pub poll_initial: Duration,
+    /// Factor by which the poll pause grows. Default 1.5.
+    pub poll_factor: f64,
+    /// Maximum poll pause. Default 10 s.
+    pub poll_max: Duration,
+    /// A preparation whose percentage does not move for this long fails. Default 15 min.
+    pub prepare_stall_timeout: Duration,
+    /// Retries of one API call after transient errors. Default 5.
+    pub api_retries: u32,
+    /// Resumes of a transfer after transient errors. Default 3.
+    pub transfer_retries: u32,
+    /// First backoff pause; it doubles per retry. Default 1 s.
+    pub retry_base_delay: Duration,
+    /// Maximum backoff pause. A 429's `Retry-After` may be longer. Default 30 s.
+    pub retry_max_delay: Duration,
+    /// Minimum time between two transfer progress snapshots. Default 200 ms.
+    pub progress_interval: Duration,
+    /// Minimum time between two saves of transfer progress to the catalog. Default 5 s.
+    pub persist_interval: Duration,
+    /// Snapshots a subscriber can fall behind before it misses some. Default 1,024.
+    pub event_capacity: usize,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            max_concurrent_transfers: 2,
+            max_active_jobs: 8,
+            poll_initial: Duration::from_secs(1),
+            poll_factor: 1.5,
+            poll_max: Duration::from_secs(10),
+            prepare_stall_timeout: Duration::from_secs(15 * 60),
+            api_retries: 5,
+            transfer_retries: 3,
+            retry_base_delay: Duration::from_secs(1),
+            retry_max_delay: Duration::from_secs(30),
+            progress_interval: Duration::from_millis(200),
+            persist_interval: Duration::from_secs(5),
+            event_capacity: 1024,
+        }
+    }
+}
+
+impl EngineOptions {
+    fn validate(&self) -> Result<(), EngineError> {
+        if self.max_concurrent_transfers == 0 || self.max_active_jobs == 0 {
+            return Err(EngineError::Config(
+                "max_concurrent_transfers and max_active_jobs must be at least 1".to_owned(),
+            ));
+        }
+        if !(self.poll_factor >= 1.0 && self.poll_factor.is_finite()) {
+            return Err(EngineError::Config(format!(
+                "poll_factor {} must be a finite number of at least 1",
+                self.poll_factor
+            )));
+        }
+        if self.poll_initial.is_zero() || self.event_capacity == 0 {
+            return Err(EngineError::Config(
+                "poll_initial and event_capacity must be above zero".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// State shared by the manager and its job tasks.
+pub(crate) struct Shared {
+    client: RwLock<StreamClient>,
+    pub(crate) catalog: Arc<Catalog>,
+    pub(crate) library_dir: PathBuf,
+    pub(crate) options: EngineOptions,
+    pub(crate) transfer_slots: Semaphore,
+    pub(crate) job_slots: Semaphore,
+    names: Mutex<()>,
+    jobs: Mutex<HashMap<JobId, JobEntry>>,
+    events: broadcast::Sender<JobSnapshot>,
+}
+
+type JobResult = Option<Result<LibraryItem, EngineError>>;
+
+struct JobEntry {
+    snapshot: JobSnapshot,
+    cancel: CancellationToken,
+    result: watch::Receiver<JobResult>,
+}
+
+impl Shared {
+    /// Returns the current client; cloning shares its connection pool.
+    pub(crate) fn client(&self) -> StreamClient {
+        self.client
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    fn jobs(&self) -> MutexGuard<'_, HashMap<JobId, JobEntry>> {
+        self.jobs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Stores a snapshot and broadcasts it.
+    pub(crate) fn publish(&self, snapshot: &JobSnapshot) {
+        if let Some(entry) = self.jobs().get_mut(&snapshot.id) {
+            entry.snapshot = snapshot.clone();
+        }
+        // `send` fails only when no receiver is subscribed, which is normal.
+        let _ = self.events.send(snapshot.clone());
+    }
+
+    /// Takes the lock under which file names are chosen and files renamed into the library.
+    pub(crate) fn lock_names(&self) -> MutexGuard<'_, ()> {
+        self.names
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Returns a file name that no file, `.part` file or catalog item uses. The caller must hold
+    /// [`Shared::lock_names`].
+    pub(crate) fn free_name(
+        &self,
+        title: Option<&str>,
+        uid: &str,
+        download_type: DownloadType,
+    ) -> Result<String, EngineError> {
+        let mut taken = TakenNames::from_folder(&self.library_dir)
+            .map_err(|e| EngineError::disk(&self.library_dir, e))?;
+        for name in self.catalog.file_names()? {
+            taken.insert(&name);
+        }
+        names::unique_name(title, uid, download_type.extension(), &taken).map_err(|reason| {
+            EngineError::disk(
+                &self.library_dir,
+                io::Error::new(io::ErrorKind::AlreadyExists, reason),
+            )
+        })
+    }
+
+    /// Creates an empty `.part` under a free name and returns its path. The caller must
+    /// hold [`Shared::lock_names`].
+    pub(crate) fn create_part(
+        &self,
+        title: Option<&str>,
+        uid: &str,
+        download_type: DownloadType,
+    ) -> Result<PathBuf, EngineError> {
+        const ATTEMPTS: usize = 8;
+        let mut last_error = None;
+        for _ in 0..ATTEMPTS {
+            let name = self.free_name(title, uid, download_type)?;
+            let part = self.library_dir.join(part_name(&name));
+            match OpenOptions::new().write(true).create_new(true).open(&part) {
+                Ok(_) => return Ok(part),
+                // Another program created it since the folder was read: choose again.
+                Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+                    last_error = Some(EngineError::disk(&part, error));
+                }
+                Err(error) => return Err(EngineError::disk(&part, error)),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| EngineError::Internal("no name was tried".to_owned())))
+    }
+}
+
+/// Runs download jobs against one Stream account, one catalog and one library folder.
+///
+/// Cloning is cheap and every clone controls the same jobs.
+#[derive(Clone)]
+pub struct JobManager {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for JobManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobManager")
+            .field("library_dir", &self.shared.library_dir)
+            .field("catalog", &self.shared.catalog.path())
+            .finish_non_exhaustive()
+    }
+}
+
+impl JobManager {
+    /// Creates a manager, creating the library folder when it does not exist.
+    ///
+    /// Jobs left unfinished by an earlier run stay as they are. The app calls
+    /// [`Catalog::mark_interrupted_jobs`] at startup when it is the only process using the
+    /// catalog. Starting such a video again resumes its `.part`.
+    ///
+    /// # Errors
+    /// [`EngineError::Config`] for unusable options or a library path that is not UTF-8,
+    /// [`EngineError::Disk`] when the folder cannot be created.
+    pub fn new(
+        client: StreamClient,
+        catalog: Arc<Catalog>,
+        library_dir: impl Into<PathBuf>,
+        options: EngineOptions,
+    ) -> Result<Self, EngineError> {
+        options.validate()?;
+        let library_dir = prepare_library_dir(library_dir.into())?;
+        let (events, _) = broadcast::channel(options.event_capacity);
+
+        let shared = Shared {
+            client: RwLock::new(client),
+            catalog,
+            transfer_slots: Semaphore::new(options.max_concurrent_transfers),
+            job_slots: Semaphore::new(options.max_active_jobs),
+            library_dir,
+            options,
+            names: Mutex::new(()),
+            jobs: Mutex::new(HashMap::new()),
+            events,
+        };
+        Ok(Self {
+            shared: Arc::new(shared),
+        })
+    }
+
+    /// Replaces the Stream client, for example after the user entered new credentials.
+    /// Running jobs use the new client from their next API call on.
+    pub fn set_client(&self, client: StreamClient) {
+        *self
+            .shared
+            .client
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = client;
+    }
+
+    /// Returns the current Stream client.
+    pub fn client(&self) -> StreamClient {
+        self.shared.client()
+    }
+
+    /// Returns the catalog.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.shared.catalog
+    }
+
+    /// Returns the absolute path of the library folder.
+    pub fn library_dir(&self) -> &Path {
+        &self.shared.library_dir
+    }
+
+    /// Starts downloading one file of a video and returns the job id. When a job for the same
+    /// uid and type is still running, returns its id instead. When the file is already in the
+    /// library, the job ends at once as `done`.
+    ///
+    /// Must be called inside a Tokio runtime.
+    ///
+    /// # Errors
+    /// [`EngineError::Config`] outside a Tokio runtime, [`EngineError::Catalog`] when the job
+    /// row cannot be written.
+    pub fn start(&self, uid: &str, download_type: DownloadType) -> Result<JobId, EngineError> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            EngineError::Config("JobManager::start must be called inside a Tokio runtime".into())
+        })?;
+        let uid = uid.trim();
+
+        let mut jobs = self.shared.jobs();
+        let running = jobs.values().find(|entry| {
+            entry.snapshot.uid == uid
+                && entry.snapshot.download_type == download_type
+                && !entry.snapshot.phase.is_terminal()
+        });
+        if let Some(entry) = running {
+            return Ok(entry.snapshot.id);
+        }
+
+        let id = self.shared.catalog.insert_job(uid, download_type)?;
+        let snapshot = JobSnapshot::queued(id, uid, download_type);
+        let cancel = CancellationToken::new();
+        let (result_sender, result) = watch::channel(None);
+        jobs.insert(
+            id,
+            JobEntry {
+                snapshot: snapshot.clone(),
+                cancel: cancel.clone(),
+                result,
+            },
+        );
+        drop(jobs);
+        let _ = self.shared.events.send(snapshot.clone());
+
+        let shared = Arc::clone(&self.shared);
+        runtime.spawn(async move {
+            let result = job::run(shared, snapshot, cancel).await;
+            result_sender.send_replace(Some(result));
+        });
+        Ok(id)
+    }
+
+    /// Asks a job to stop. Its `.part` is kept; [`JobManager::discard`] deletes it. Cancelling
+    /// a finished job does nothing.
+    ///
+    /// # Errors
+    /// [`EngineError::UnknownJob`] when no job has this id.
+    pub fn cancel(&self, id: JobId) -> Result<(), EngineError> {
+        let jobs = self.shared.jobs();
+        let entry = jobs.get(&id).ok_or(EngineError::UnknownJob(id))?;
+        entry.cancel.cancel();
+        info!(job_id = id, "job cancellation requested");
+        Ok(())
+    }
+
+    /// Returns the snapshot of one job of this manager.
+    pub fn snapshot(&self, id: JobId) -> Option<JobSnapshot> {
+        self.shared
+            .jobs()
+            .get(&id)
+            .map(|entry| entry.snapshot.clone())
+    }
+
+    /// Returns the snapshots of every job started by this manager, oldest first.
+    pub fn snapshots(&self) -> Vec<JobSnapshot> {
+        let mut snapshots: Vec<JobSnapshot> = self
+            .shared
+            .jobs()
+            .values()
+            .map(|entry| entry.snapshot.clone())
+            .collect();
+        snapshots.sort_by_key(|snapshot| snapshot.id);
+        snapshots
+    }
+
+    /// Returns a receiver of every snapshot change from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<JobSnapshot> {
+        self.shared.events.subscribe()
+    }
+
+    /// Waits until a job ends and returns its library item.
+    ///
+    /// # Errors
+    /// The error that ended the job, or [`EngineError::UnknownJob`].
+    pub async fn wait(&self, id: JobId) -> Result<LibraryItem, EngineError> {
+        let mut result = {
+            let jobs = self.shared.jobs();
+            jobs.get(&id)
+                .ok_or(EngineError::UnknownJob(id))?
+                .result
+                .clone()
+        };
+        let outcome = result
+            .wait_for(Option::is_some)
+            .await
+            .map_err(|_| EngineError::Internal(format!("job {id} stopped without a result")))?;
+        outcome
+            .clone()
+            .unwrap_or_else(|| Err(EngineError::Internal(format!("job {id} has no result"))))
+    }
+
+    /// Deletes the `.part` and the catalog row of a job that ended without a file, for jobs
+    /// of this manager and of earlier runs.
+    ///
+    /// # Errors
+    /// [`EngineError::Config`] when the job is still running, [`EngineError::UnknownJob`],
+    /// [`EngineError::Disk`] when the `.part` cannot be deleted, or [`EngineError::Catalog`].
+    pub fn discard(&self, id: JobId) -> Result<(), EngineError> {
+        if let Some(snapshot) = self.snapshot(id) {
+            if !snapshot.phase.is_terminal() {
+                return Err(EngineError::Config(format!(
+                    "job {id} is still running: cancel it before discarding it"
+                )));
+            }
+        }
+        let record = self
+            .shared
+            .catalog
+            .job(id)?
+            .ok_or(EngineError::UnknownJob(id))?;
+
+        if let Some(part) = &record.part_path {
+            match std::fs::remove_file(part) {
+                Ok(()) => info!(job_id = id, "partial file deleted"),
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                Err(error) => return Err(EngineError::disk(part, error)),
+            }
+        }
+        self.shared.catalog.delete_job(id)?;
+        self.shared.jobs().remove(&id);
+        Ok(())
+    }
+
+    /// Deletes a library item: its file, then its catalog row. Returns false for an unknown id.
+    ///
+    /// # Errors
+    /// As [`Catalog::delete_item`].
+    pub fn delete_item(&self, item_id: i64) -> Result<bool, EngineError> {
+        let _names = self.shared.lock_names();
+        self.shared.catalog.delete_item(item_id)
+    }
+}
+
+fn prepare_library_dir(dir: PathBuf) -> Result<PathBuf, EngineError> {
+    std::fs::create_dir_all(&dir).map_err(|e| EngineError::disk(&dir, e))?;
+    let absolute = std::path::absolute(&dir).map_err(|e| EngineError::disk(&dir, e))?;
+    if absolute.to_str().is_none() {
+        return Err(EngineError::Config(format!(
+            "the library folder {} is not a valid UTF-8 path; choose a folder whose path has only Unicode characters",
+            absolute.display()
+        )));
+    }
+    if !absolute.is_dir() {
+        warn!(path = %absolute.display(), "the library path is not a folder");
+        return Err(EngineError::disk(
+            &absolute,
+            io::Error::new(io::ErrorKind::NotADirectory, "not a folder"),
+        ));
+    }
+    Ok(absolute)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_reject_zero_transfers() {
+        let options = EngineOptions {
+            max_concurrent_transfers: 0,
+            ..EngineOptions::default()
+        };
+        assert_eq!(options.validate().unwrap_err().code(), "config");
+    }
+
+    #[test]
+    fn options_reject_shrinking_poll() {
+        let options = EngineOptions {
+            poll_factor: 0.5,
+            ..EngineOptions::default()
+        };
+        assert!(options.validate().is_err());
+    }
+
+    #[test]
+    fn default_options_are_valid() {
+        assert!(EngineOptions::default().validate().is_ok());
+    }
+
+    #[test]
+    fn library_dir_is_created_absolute() {
+        let dir = tempfile::tempdir().unwrap();
+        let library = prepare_library_dir(dir.path().join("a/b")).unwrap();
+        assert!(library.is_absolute());
+        assert!(library.is_dir());
+    }
+
+    #[test]
+    fn library_dir_rejects_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        std::fs::write(&file, b"x").unwrap();
+        assert_eq!(prepare_library_dir(file).unwrap_err().code(), "disk");
+    }
+}
