@@ -1,0 +1,57 @@
+//! Errors from starting the server and registering files.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Returns `T` or the media server's [`Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Failures a caller of the media server can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The server was started outside a tokio runtime.
+    #[error(
+        "no tokio runtime is running: call MediaServer::start from inside a tokio runtime, \
+         or pass a runtime handle to MediaServer::start_on"
+    )]
+    NoRuntime,
+
+    /// The loopback listener could not be opened.
+    #[error("failed to bind the media server to 127.0.0.1: {source}")]
+    Bind {
+        /// The error from the operating system.
+        source: io::Error,
+    },
+
+    /// A file to register does not exist.
+    #[error(
+        "media file {} for id {id} was not found; check that the library folder is still there",
+        path.display()
+    )]
+    FileNotFound {
+        /// The catalog id.
+        id: i64,
+        /// The path that was checked.
+        path: PathBuf,
+    },
+
+    /// A path to register is a directory or another non-regular file.
+    #[error("media path {} for id {id} is not a regular file", path.display())]
+    NotAFile {
+        /// The catalog id.
+        id: i64,
+        /// The path that was checked.
+        path: PathBuf,
+    },
+
+    /// Reading the metadata of a file to register failed.
+    #[error("failed to read media file {} for id {id}: {source}", path.display())]
+    Io {
+        /// The catalog id.
+        id: i64,
+        /// The path that was checked.
+        path: PathBuf,
+        /// The error from the operating system.
+        source: io::Error,
+    },
+}
