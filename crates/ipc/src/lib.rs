@@ -1,0 +1,35 @@
+//! The desktop app's IPC contract: the command names and every type that crosses between the
+//! Rust side and the web front end.
+//!
+//! Nothing here depends on Tauri, so the contract compiles and tests on its own, and ts-rs turns
+//! each type into TypeScript under `ui/src/bindings/` when `cargo test -p offstream-ipc` runs.
+//! The front end imports only those generated files, so the two sides cannot drift apart.
+//! Types owned by the core crates (`Video`, `DownloadType`, `LibraryItem`, `JobSnapshot`) are
+//! exported by those crates in the same way.
+
+mod error;
+mod library;
+mod status;
+mod video;
+
+pub use error::ErrorPayload;
+pub use library::LibraryEntry;
+pub use status::{AppStatus, CredentialSource};
+pub use video::VideoRow;
+
+/// Every command the app registers. `build.rs` puts each under the capability ACL, and a test
+/// checks that the app's handler list and this list agree.
+pub const COMMANDS: &[&str] = &[
+    "app_status",
+    "save_credentials",
+    "forget_credentials",
+    "set_api_base",
+    "set_library_dir",
+    "list_videos",
+    "start_download",
+    "cancel_download",
+    "watch_jobs",
+    "list_library",
+    "delete_library_item",
+    "reveal_library_item",
+];

@@ -1,0 +1,45 @@
+//! What the app is connected to and where it keeps its files.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::ErrorPayload;
+
+/// Where the credentials in use come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum CredentialSource {
+    /// `CLOUDFLARE_ACCOUNT_ID` and `CLOUDFLARE_API_TOKEN`; they override the keychain.
+    Environment,
+    /// The OS keychain.
+    Keychain,
+    /// Kept in memory for this run only, because the user chose so.
+    Session,
+    /// The embedded demo account.
+    Demo,
+    /// Nothing yet: the settings screen must ask.
+    None,
+}
+
+/// The app's state as the settings screen and the header show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AppStatus {
+    /// True when the app runs against the embedded demo account.
+    pub demo: bool,
+    pub credential_source: CredentialSource,
+    /// The account id in use; never the token.
+    pub account_id: Option<String>,
+    /// The API base URL in use.
+    pub api_base: String,
+    /// True when `OFFSTREAM_API_BASE` fixes the API base, so the setting is read-only.
+    pub api_base_from_env: bool,
+    /// Absolute path of the library folder.
+    pub library_dir: String,
+    /// True when `OFFSTREAM_LIBRARY_DIR` fixes the library folder.
+    pub library_dir_from_env: bool,
+    /// Why the keychain could not be used, when it could not.
+    pub keychain_error: Option<ErrorPayload>,
+}

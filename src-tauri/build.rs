@@ -1,0 +1,31 @@
+//! Build script of the desktop app: generates Tauri's context and its permission ACL.
+//!
+//! The app's sources live under `src-tauri/` while tauri.conf.json sits at the package root, so
+//! the capability files are pointed at explicitly. Listing the app commands in an app manifest
+//! puts each of them under the ACL: a command works only where a capability grants it.
+
+use tauri_build::{AppManifest, Attributes};
+
+/// Keep in step with `offstream_ipc::COMMANDS`; a test in the app compares the two lists.
+const COMMANDS: &[&str] = &[
+    "app_status",
+    "save_credentials",
+    "forget_credentials",
+    "set_api_base",
+    "set_library_dir",
+    "list_videos",
+    "start_download",
+    "cancel_download",
+    "watch_jobs",
+    "list_library",
+    "delete_library_item",
+    "reveal_library_item",
+];
+
+fn main() {
+    println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    let attributes = Attributes::new()
+        .capabilities_path_pattern("./src-tauri/capabilities/**/*")
+        .app_manifest(AppManifest::new().commands(COMMANDS));
+    tauri_build::try_build(attributes).expect("failed to generate the Tauri build context");
+}

@@ -1,0 +1,90 @@
+//! The IPC commands. Each one converts its arguments, calls into a crate and maps errors to an
+//! [`offstream_ipc::ErrorPayload`]; none holds logic of its own beyond that.
+
+mod account;
+mod jobs;
+mod library;
+mod videos;
+
+use offstream_ipc::ErrorPayload;
+
+/// The result every command returns.
+pub type CommandResult<T> = Result<T, ErrorPayload>;
+
+/// Returns the handler with every command of [`offstream_ipc::COMMANDS`].
+pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        account::app_status,
+        account::save_credentials,
+        account::forget_credentials,
+        account::set_api_base,
+        account::set_library_dir,
+        videos::list_videos,
+        jobs::start_download,
+        jobs::cancel_download,
+        jobs::watch_jobs,
+        library::list_library,
+        library::delete_library_item,
+        library::reveal_library_item,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// Returns the comma-separated names between `open` and the next `]`, each without its
+    /// module path and quotes.
+    fn listed_names(source: &str, open: &str) -> BTreeSet<String> {
+        let start = source.find(open).expect("the list opens") + open.len();
+        let end = start + source[start..].find(']').expect("the list closes");
+        source[start..end]
+            .split(',')
+            .map(|entry| {
+                entry
+                    .trim()
+                    .rsplit("::")
+                    .next()
+                    .unwrap()
+                    .trim_matches('"')
+                    .to_owned()
+            })
+            .filter(|name| !name.is_empty())
+            .collect()
+    }
+
+    fn contract() -> BTreeSet<String> {
+        offstream_ipc::COMMANDS
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
+    }
+
+    /// The handler list and the ACL list in build.rs are written out by hand, because neither
+    /// macro nor build script can read the constant; these tests keep both equal to it.
+    #[test]
+    fn handler_matches_contract() {
+        let handler = listed_names(include_str!("mod.rs"), "generate_handler![");
+        assert_eq!(handler, contract());
+    }
+
+    #[test]
+    fn acl_matches_contract() {
+        let acl = listed_names(include_str!("../build.rs"), "const COMMANDS: &[&str] = &[");
+        assert_eq!(acl, contract());
+    }
+
+    #[test]
+    fn main_window_granted_each_command() {
+        let capability: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/main.json")).unwrap();
+        let granted: BTreeSet<String> = capability["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str()?.strip_prefix("allow-"))
+            .map(|name| name.replace('-', "_"))
+            .collect();
+        assert_eq!(granted, contract());
+    }
+}

@@ -1,0 +1,17 @@
+//! Logging to standard error through `tracing`.
+//!
+//! `RUST_LOG` overrides the level. Log lines carry video uids and job ids, never tokens or
+//! download URLs: the crates log only those fields.
+
+use tracing_subscriber::EnvFilter;
+
+/// Installs the global subscriber.
+pub fn init(verbose: bool) {
+    let default = if verbose { "debug" } else { "info" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // `try_init` fails only when a subscriber exists already, which is harmless.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
