@@ -7,7 +7,13 @@ use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber.
 pub fn init(verbose: bool) {
-    let default = if verbose { "debug" } else { "info" };
+    // The HTTP stack stays at info even when verbose, because its debug lines name request
+    // URLs, and a download URL of a private video carries a signed token.
+    let default = if verbose {
+        "debug,hyper=info,hyper_util=info,reqwest=info,h2=info,rustls=info"
+    } else {
+        "info"
+    };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     // `try_init` fails only when a subscriber exists already, which is harmless.
     let _ = tracing_subscriber::fmt()
