@@ -34,7 +34,9 @@ const APP_FOLDER: &str = "dev.offstream.app";
 /// Errors while resolving or saving a profile.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
-    #[error("cannot find a home or data folder for this user; set {ENV_DATA_DIR} to a writable folder")]
+    #[error(
+        "cannot find a home or data folder for this user; set {ENV_DATA_DIR} to a writable folder"
+    )]
     NoDataDir,
 
     #[error("cannot create or write {path}: {source}. Check that the folder is writable, or choose another one")]
@@ -113,7 +115,9 @@ impl Profile {
     pub fn resolve_with(env: &dyn Environment, demo: Option<&str>) -> Result<Self, ProfileError> {
         let mut data_dir = match env.var(ENV_DATA_DIR) {
             Some(dir) => PathBuf::from(dir),
-            None => dirs::data_dir().ok_or(ProfileError::NoDataDir)?.join(APP_FOLDER),
+            None => dirs::data_dir()
+                .ok_or(ProfileError::NoDataDir)?
+                .join(APP_FOLDER),
         };
         if let Some(name) = demo {
             data_dir = data_dir.join(name);
@@ -262,7 +266,10 @@ mod tests {
         let vars = env(&[(ENV_DATA_DIR, temp.path().to_str().unwrap())]);
         let profile = Profile::resolve_with(&vars, Some("demo")).unwrap();
         assert_eq!(profile.data_dir, temp.path().join("demo"));
-        assert_eq!(profile.library_dir, temp.path().join("demo").join("library"));
+        assert_eq!(
+            profile.library_dir,
+            temp.path().join("demo").join("library")
+        );
     }
 
     #[test]

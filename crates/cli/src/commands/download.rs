@@ -1,0 +1,263 @@
+//! `offstream download UID...`: enable, wait, download and verify each video into the library.
+//!
+//! All uids run as jobs of one `JobManager`, which limits how many talk to the API and how
+//! many transfer at once. Each verified file's absolute path is printed on standard output as
+//! soon as it is in the library. Each failure is one line on standard error naming the uid.
+//! The exit status is 0 only when every file was verified.
+//!
+//! Ctrl-C cancels every job. The engine keeps the `.part` files and records them in the
+//! catalog, so the same command resumes them later. A second Ctrl-C exits at once.
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use offstream_engine::{EngineError, EngineOptions, JobId, JobManager, LibraryItem};
+use offstream_stream::DownloadType;
+
+use crate::context::{Account, Context};
+use crate::exit::{CliError, ExitClass};
+use crate::progress::{self, Mode, Progress};
+use crate::terminal;
+
+/// Downloads every uid and prints the paths.
+///
+/// # Errors
+/// Missing credentials or an unusable library folder before any download starts; afterwards
+/// an already reported error whose class is that of the failed downloads.
+pub async fn run(
+    context: &Context,
+    uids: Vec<String>,
+    audio: bool,
+    quiet: bool,
+) -> Result<(), CliError> {
+    let uids = unique(uids);
+    let download_type = if audio {
+        DownloadType::Audio
+    } else {
+        DownloadType::Default
+    };
+
+    let account = context.account().await?;
+    let catalog = context.open_catalog()?;
+    let jobs = JobManager::new(
+        account.client.clone(),
+        catalog,
+        &context.profile.library_dir,
+        EngineOptions::default(),
+    )?;
+    tracing::debug!(count = uids.len(), download_type = %download_type, library_dir = %jobs.library_dir().display(), "starting downloads");
+
+    // Listen before the first job starts, so an early Ctrl-C cancels instead of killing.
+    let mut interrupts = Interrupts::listen()?;
+    let progress = progress::follow(&jobs, Progress::new(Mode::detect(quiet), uids.len()));
+
+    let mut outcome = Outcome::new(uids.len());
+    let mut started: Vec<JobId> = Vec::new();
+    let mut waiting = FuturesUnordered::new();
+    for uid in &uids {
+        match jobs.start(uid, download_type) {
+            Ok(id) => {
+                started.push(id);
+                let jobs = jobs.clone();
+                let uid = uid.clone();
+                waiting.push(async move { (uid, id, jobs.wait(id).await) });
+            }
+            Err(error) => outcome.failed(uid, error, &account),
+        }
+    }
+
+    let mut cancelling = false;
+    loop {
+        tokio::select! {
+            finished = waiting.next() => match finished {
+                Some((uid, id, Ok(item))) => outcome.saved(&uid, id, &item),
+                Some((uid, id, Err(EngineError::Cancelled))) => outcome.cancelled(&uid, id, &jobs),
+                Some((uid, _, Err(error))) => outcome.failed(&uid, error, &account),
+                None => break,
+            },
+            () = interrupts.recv() => {
+                if cancelling {
+                    terminal::clear_status();
+                    terminal::print_note("Stopped at once. Partial files are kept; run the same command again to resume.");
+                    std::process::exit(i32::from(ExitClass::Interrupted.code()));
+                }
+                cancelling = true;
+                terminal::print_note("Cancelling the downloads and keeping partial files. Press Ctrl-C again to quit at once.");
+                for id in &started {
+                    // Only unknown ids fail, and every id here came from `start`.
+                    let _ = jobs.cancel(*id);
+                }
+            }
+        }
+    }
+
+    progress.abort();
+    terminal::clear_status();
+    outcome.finish()
+}
+
+/// Trims the uids and drops empty and repeated ones, keeping the first occurrence's order.
+fn unique(uids: Vec<String>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    uids.into_iter()
+        .map(|uid| uid.trim().to_owned())
+        .filter(|uid| !uid.is_empty() && seen.insert(uid.clone()))
+        .collect()
+}
+
+/// Results of the downloads so far.
+struct Outcome {
+    total: usize,
+    saved: usize,
+    failures: Vec<ExitClass>,
+    /// Set once standard output is closed, so later paths are not written to it.
+    output_closed: bool,
+}
+
+impl Outcome {
+    fn new(total: usize) -> Self {
+        Self {
+            total,
+            saved: 0,
+            failures: Vec::new(),
+            output_closed: false,
+        }
+    }
+
+    fn saved(&mut self, uid: &str, id: JobId, item: &LibraryItem) {
+        tracing::debug!(uid, job_id = id, item_id = item.id, "file in the library");
+        self.saved += 1;
+        if self.output_closed {
+            return;
+        }
+        let line = format!("{}\n", item.path.display());
+        // The file is in the library either way, so a failed write only stops the printing.
+        if let Err(error) = terminal::print_out(&line) {
+            self.output_closed = true;
+            if error.kind() != std::io::ErrorKind::BrokenPipe {
+                terminal::print_error(&format!("cannot write to standard output: {error}"));
+            }
+        }
+    }
+
+    fn cancelled(&mut self, uid: &str, id: JobId, jobs: &JobManager) {
+        let part = jobs
+            .catalog()
+            .job(id)
+            .ok()
+            .flatten()
+            .and_then(|record| record.part_path)
+            .filter(|path| path.is_file());
+        let message = match part {
+            Some(path) => format!(
+                "cancelled: {uid}: the partial file {} is kept; run `offstream download {uid}` again to resume",
+                path.display()
+            ),
+            None => format!("cancelled: {uid}: nothing was downloaded yet"),
+        };
+        terminal::print_note(&message);
+        self.failures.push(ExitClass::Interrupted);
+    }
+
+    fn failed(&mut self, uid: &str, error: EngineError, account: &Account) {
+        let mut error = account.explain(error);
+        if error.class() == ExitClass::NotFound {
+            error = error.with_hint(". Check the uid with `offstream videos`");
+        }
+        let message = error.message().unwrap_or_default();
+        terminal::print_error(&format!("{uid}: {message}"));
+        self.failures.push(error.class());
+    }
+
+    /// Returns success when every file was saved, else an error of the failures' class.
+    fn finish(self) -> Result<(), CliError> {
+        let Some(first) = self.failures.first().copied() else {
+            return Ok(());
+        };
+        if self.total > 1 {
+            terminal::print_error(&format!(
+                "{} of {} downloads failed; {} verified files are in the library",
+                self.failures.len(),
+                self.total,
+                self.saved
+            ));
+        }
+        Err(CliError::reported(failure_class(&self.failures, first)))
+    }
+}
+
+/// Returns the exit class for a set of failures: interrupted when the user cancelled, the
+/// shared class when all failures agree, else general.
+fn failure_class(failures: &[ExitClass], first: ExitClass) -> ExitClass {
+    if failures.contains(&ExitClass::Interrupted) {
+        ExitClass::Interrupted
+    } else if failures.iter().all(|class| *class == first) {
+        first
+    } else {
+        ExitClass::General
+    }
+}
+
+/// Ctrl-C, received as a signal so the default "kill the process" never runs mid-download.
+struct Interrupts {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    signal: tokio::signal::windows::CtrlC,
+}
+
+impl Interrupts {
+    /// Installs the handler.
+    fn listen() -> Result<Self, CliError> {
+        #[cfg(unix)]
+        let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+        #[cfg(windows)]
+        let signal = tokio::signal::windows::ctrl_c();
+
+        let signal = signal.map_err(|error| {
+            CliError::new(
+                ExitClass::General,
+                format!("cannot listen for Ctrl-C: {error}"),
+            )
+        })?;
+        Ok(Self { signal })
+    }
+
+    /// Waits for the next Ctrl-C.
+    async fn recv(&mut self) {
+        if self.signal.recv().await.is_none() {
+            // The signal stream ended, which Tokio does only at runtime shutdown.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_keeps_first_order() {
+        let uids = vec!["b".into(), " a ".into(), "b".into(), "".into(), "a".into()];
+        assert_eq!(unique(uids), ["b", "a"]);
+    }
+
+    #[test]
+    fn failure_class_shared() {
+        let failures = [ExitClass::NotFound, ExitClass::NotFound];
+        assert_eq!(failure_class(&failures, failures[0]), ExitClass::NotFound);
+    }
+
+    #[test]
+    fn failure_class_mixed_is_general() {
+        let failures = [ExitClass::NotFound, ExitClass::Network];
+        assert_eq!(failure_class(&failures, failures[0]), ExitClass::General);
+    }
+
+    #[test]
+    fn failure_class_interrupt_wins() {
+        let failures = [ExitClass::Network, ExitClass::Interrupted];
+        assert_eq!(
+            failure_class(&failures, failures[0]),
+            ExitClass::Interrupted
+        );
+    }
+}
