@@ -18,7 +18,7 @@ id: number,
  */
 uid: string, 
 /**
- * Which file of the video this is (MP4 or M4A).
+ * The file of the video this item is (MP4 or M4A).
  */
 downloadType: DownloadType, 
 /**
