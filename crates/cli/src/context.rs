@@ -69,16 +69,7 @@ impl Context {
     /// # Errors
     /// Invalid environment variables or stored values, and keychain failures.
     pub async fn load_credentials(&self) -> Result<Option<(Credentials, Source)>, CliError> {
-        let store = Arc::clone(&self.store);
-        let loaded = tokio::task::spawn_blocking(move || store.load())
-            .await
-            .map_err(|error| {
-                CliError::new(
-                    ExitClass::General,
-                    format!("the keychain worker failed: {error}"),
-                )
-            })?;
-        Ok(loaded?)
+        self.with_store(|store| store.load()).await
     }
 
     /// Returns the account built from the stored credentials.

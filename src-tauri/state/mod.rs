@@ -1,0 +1,215 @@
+//! The app's managed state: profile, catalog, media server, credentials and the active account.
+//!
+//! The account part (client and job manager) exists only once credentials are known. It is
+//! rebuilt when the user saves new credentials, changes the API base or the library folder.
+//! Job snapshots from whichever manager is current are relayed into one broadcast channel, so
+//! a UI that subscribed before the account existed still sees every job.
+
+use std::sync::{Arc, Mutex, RwLock};
+
+use offstream_credentials::{CredentialStore, DEFAULT_SERVICE};
+use offstream_engine::{Catalog, JobSnapshot};
+use offstream_ipc::{AppStatus, CredentialSource, ErrorPayload};
+use offstream_media_server::MediaServer;
+use offstream_profile::{Origin, ProcessEnv, Profile};
+use stream_emulator::RunningEmulator;
+use tauri::AppHandle;
+use tokio::sync::broadcast;
+
+mod account;
+mod library;
+
+pub use account::Account;
+
+use crate::error::profile_error;
+use crate::launch::LaunchOptions;
+
+/// Snapshots the UI can fall behind before it misses some.
+const EVENT_CAPACITY: usize = 1024;
+
+/// Everything the commands share.
+pub struct AppState {
+    app: AppHandle,
+    demo: Option<RunningEmulator>,
+    profile: RwLock<Profile>,
+    catalog: Arc<Catalog>,
+    pub media: MediaServer,
+    credentials: Arc<CredentialStore>,
+    account: RwLock<Option<Arc<Account>>>,
+    keychain_error: Mutex<Option<ErrorPayload>>,
+    events: broadcast::Sender<JobSnapshot>,
+    relay: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+}
+
+impl AppState {
+    /// Resolves the profile, opens the catalog, starts the media server and loads credentials.
+    ///
+    /// # Errors
+    /// A message naming the folder, file or port that could not be used.
+    pub async fn start(app: &AppHandle, options: &LaunchOptions) -> Result<Self, String> {
+        let demo = if options.demo {
+            Some(crate::demo::start().await.map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
+
+        let mut profile = Profile::resolve_with(&ProcessEnv, demo.as_ref().map(|_| "demo"))
+            .map_err(|e| e.to_string())?;
+        if let Some(emulator) = &demo {
+            profile.api_base = emulator.api_base();
+            profile.api_base_origin = Origin::Environment;
+        }
+        profile.create_dirs().map_err(|e| e.to_string())?;
+        tracing::info!(
+            data_dir = %profile.data_dir.display(),
+            library_dir = %profile.library_dir.display(),
+            demo = demo.is_some(),
+            "resolved the profile"
+        );
+
+        let catalog = Arc::new(Catalog::open(&profile.data_dir).map_err(|e| e.to_string())?);
+        let interrupted = catalog.mark_interrupted_jobs().map_err(|e| e.to_string())?;
+        if interrupted > 0 {
+            tracing::info!(
+                interrupted,
+                "marked jobs of the previous run as interrupted"
+            );
+        }
+        let media = MediaServer::start().map_err(|e| e.to_string())?;
+        let (events, _) = broadcast::channel(EVENT_CAPACITY);
+
+        let state = Self {
+            app: app.clone(),
+            demo,
+            profile: RwLock::new(profile),
+            catalog,
+            media,
+            credentials: Arc::new(CredentialStore::new(DEFAULT_SERVICE)),
+            account: RwLock::new(None),
+            keychain_error: Mutex::new(None),
+            events,
+            relay: Mutex::new(None),
+        };
+        state.allow_library_reads();
+        state.load_initial_credentials().await;
+        Ok(state)
+    }
+
+    /// Stops the servers this state started.
+    pub async fn shutdown(&self) {
+        self.media.shutdown().await;
+    }
+
+    /// Returns the status the settings screen shows.
+    pub fn status(&self) -> AppStatus {
+        let profile = self.profile();
+        let account = self.account();
+        AppStatus {
+            demo: self.demo.is_some(),
+            credential_source: account
+                .as_ref()
+                .map_or(CredentialSource::None, |a| a.source),
+            account_id: account.as_ref().map(|a| a.account_id.clone()),
+            api_base: profile.api_base.clone(),
+            api_base_from_env: profile.api_base_origin == Origin::Environment,
+            library_dir: profile.library_dir.display().to_string(),
+            library_dir_from_env: profile.library_dir_origin == Origin::Environment,
+            keychain_error: lock(&self.keychain_error).clone(),
+        }
+    }
+
+    /// Returns a copy of the current profile.
+    pub fn profile(&self) -> Profile {
+        self.profile
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Returns the active account, if credentials are known.
+    pub fn account(&self) -> Option<Arc<Account>> {
+        self.account
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Returns the active account or the error the UI shows when there is none.
+    pub fn require_account(&self) -> Result<Arc<Account>, ErrorPayload> {
+        self.account().ok_or_else(|| {
+            ErrorPayload::new(
+                "no_credentials",
+                "No Cloudflare account is set up yet: enter the account id and an API token in Settings.",
+            )
+        })
+    }
+
+    /// Returns true in demo mode.
+    pub fn is_demo(&self) -> bool {
+        self.demo.is_some()
+    }
+
+    /// Returns the catalog.
+    pub fn catalog(&self) -> &Arc<Catalog> {
+        &self.catalog
+    }
+
+    /// Returns the credential store, shared so blocking keychain calls can move to a worker thread.
+    pub fn credentials(&self) -> Arc<CredentialStore> {
+        Arc::clone(&self.credentials)
+    }
+
+    /// Subscribes to the snapshots of every job.
+    pub fn subscribe_jobs(&self) -> broadcast::Receiver<JobSnapshot> {
+        self.events.subscribe()
+    }
+
+    /// Records why the keychain cannot be used, or clears it.
+    pub fn set_keychain_error(&self, error: Option<ErrorPayload>) {
+        *lock(&self.keychain_error) = error;
+    }
+
+    /// Saves a new API base URL and rebuilds the client.
+    ///
+    /// # Errors
+    /// `invalid_input` for a URL that is not absolute http(s), `settings` when the settings
+    /// file cannot be written.
+    pub fn set_api_base(&self, api_base: Option<String>) -> Result<(), ErrorPayload> {
+        let mut settings = self.load_settings()?;
+        settings.api_base = match api_base.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(value) => {
+                Some(offstream_profile::normalize_api_base(value).map_err(profile_error)?)
+            }
+        };
+        self.store_settings(&settings)?;
+        self.reload_profile()?;
+        self.rebuild_account(false)
+    }
+
+    fn load_settings(&self) -> Result<offstream_profile::Settings, ErrorPayload> {
+        offstream_profile::Settings::load(&self.profile().data_dir).map_err(profile_error)
+    }
+
+    fn store_settings(&self, settings: &offstream_profile::Settings) -> Result<(), ErrorPayload> {
+        settings
+            .save(&self.profile().data_dir)
+            .map_err(profile_error)
+    }
+
+    fn reload_profile(&self) -> Result<(), ErrorPayload> {
+        let demo_name = self.demo.as_ref().map(|_| "demo");
+        let mut profile = Profile::resolve_with(&ProcessEnv, demo_name).map_err(profile_error)?;
+        if let Some(emulator) = &self.demo {
+            profile.api_base = emulator.api_base();
+            profile.api_base_origin = Origin::Environment;
+        }
+        profile.create_dirs().map_err(profile_error)?;
+        *self.profile.write().unwrap_or_else(|p| p.into_inner()) = profile;
+        Ok(())
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
