@@ -1,0 +1,396 @@
+// End-to-end tests of the real app window: the debug binary with its bundled UI, driven through
+// tauri-driver and WebKitWebDriver, against a `stream-emulator` process on 127.0.0.1.
+//
+// Run them with a display and a private keyring, after building both binaries:
+//   npx tauri build --debug --no-bundle && cargo build -p stream-emulator
+//   xvfb-run -a scripts/with-keyring.sh node --test e2e/
+//
+// A passing run saves e2e/artifacts/library-playing.png; with OFFSTREAM_E2E_UPDATE_DOCS=1 it
+// also copies it to docs/screenshot.png, the README's picture.
+//
+// The tests run one after another (tauri-driver takes one session at a time). Each gets its own
+// temporary data and library folders, and the keychain tests clear the app's keychain entries
+// before they start.
+
+import assert from "node:assert/strict";
+import { copyFile, mkdir, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+
+import {
+  ARTIFACTS,
+  ROOT,
+  TempProfile,
+  debugBinary,
+  keychainClear,
+  keychainLookup,
+  listFiles,
+  loadSamples,
+  randomAccountId,
+  randomApiToken,
+  requireDisplay,
+  requirePrivateKeyring,
+  saveLogs,
+  sha256File,
+  startDriver,
+  startEmulator,
+} from "./harness.mjs";
+import { Session, StopWaiting, sleep, waitUntil } from "./webdriver.mjs";
+
+/** Milliseconds one whole test may take, start-up and clean-up included. */
+const TEST_TIMEOUT_MS = 180_000;
+
+/** Milliseconds a download of a small sample may take, preparing included. */
+const DOWNLOAD_TIMEOUT_MS = 60_000;
+
+/** Seconds the playhead must advance while the test waits 1.5 s. */
+const MIN_PLAYED_SECONDS = 0.5;
+
+/** Records every `data-phase` a job element shows, in order, in `window.__e2ePhases`. */
+const RECORD_PHASES = `
+  window.__e2ePhases = [];
+  const record = (element) => {
+    const uid = element.getAttribute("data-uid");
+    const phase = element.getAttribute("data-phase");
+    const seen = window.__e2ePhases.filter((entry) => entry.uid === uid);
+    if (seen.length === 0 || seen[seen.length - 1].phase !== phase) {
+      window.__e2ePhases.push({ uid, phase });
+    }
+  };
+  document.querySelectorAll("[data-testid=job]").forEach(record);
+  new MutationObserver((mutations) => {
+    for (const mutation of mutations) {
+      if (mutation.type === "attributes") {
+        record(mutation.target);
+        continue;
+      }
+      for (const node of mutation.addedNodes) {
+        if (node.nodeType !== Node.ELEMENT_NODE) continue;
+        if (node.matches("[data-testid=job]")) record(node);
+        node.querySelectorAll("[data-testid=job]").forEach(record);
+      }
+    }
+  }).observe(document.body, {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    attributeFilter: ["data-phase"],
+  });
+`;
+
+/** Returns the player's state, or null when there is no player. */
+const PLAYER_STATE = `
+  const video = document.querySelector("video#player");
+  if (video === null) return null;
+  return {
+    paused: video.paused,
+    readyState: video.readyState,
+    currentTime: video.currentTime,
+    mediaError: video.error === null ? null : video.error.code,
+    src: video.currentSrc,
+  };
+`;
+
+/**
+ * Starts the emulator and the driver, opens a session and runs `body` with them. Afterwards,
+ * also when `body` fails, it stops every process and removes the temporary folders.
+ */
+async function withApp(name, { args = [], emulator: emulatorOptions } = {}, body) {
+  const profile = await TempProfile.create(name);
+  const processes = [];
+  let session;
+  let failed = true;
+  try {
+    const appEnv = profile.env();
+    let emulator;
+    if (emulatorOptions !== undefined) {
+      emulator = await startEmulator(emulatorOptions);
+      processes.push(emulator.process);
+      appEnv.OFFSTREAM_API_BASE = emulator.apiBase;
+    }
+    const driver = await startDriver(appEnv);
+    processes.push(driver.process);
+
+    const application = debugBinary("offstream-desktop", "npx tauri build --debug --no-bundle");
+    session = await Session.create(driver.url, {
+      alwaysMatch: { "tauri:options": { application, args } },
+    });
+    await body({ session, profile, emulator });
+    failed = false;
+  } finally {
+    if (session !== undefined) {
+      if (failed) {
+        await saveScreenshot(session, `${name}-failure.png`).catch(() => {});
+      }
+      await session.delete().catch(() => {});
+    }
+    for (const managed of processes.reverse()) {
+      await managed.stop();
+    }
+    if (failed) {
+      await saveLogs(name, processes);
+    }
+    await profile.remove();
+  }
+}
+
+/** Saves a screenshot of the window to e2e/artifacts/NAME and returns its path. */
+async function saveScreenshot(session, fileName) {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, fileName);
+  await writeFile(path, await session.screenshot());
+  return path;
+}
+
+/** Types the credentials into the settings form and submits it. */
+async function submitCredentials(session, accountId, apiToken) {
+  const accountField = await session.waitFor("#account-id");
+  await accountField.clear();
+  await accountField.sendKeys(accountId);
+  const tokenField = await session.find("#api-token");
+  await tokenField.clear();
+  await tokenField.sendKeys(apiToken);
+  await session.click("#save-credentials");
+}
+
+/** Throws {@link StopWaiting} with the text of the first `[data-testid=error]`, if one is shown. */
+async function stopOnError(session) {
+  const [error] = await session.findAll("[data-testid=error]");
+  if (error !== undefined) {
+    throw new StopWaiting(`the app shows an error: ${JSON.stringify(await error.text())}`);
+  }
+}
+
+/**
+ * Waits for the video list and returns its rows as {uid, title}, in screen order. An error
+ * shown meanwhile ends the wait at once, unless `failOnError` is false.
+ */
+async function waitForVideoRows(session, expectedCount, { failOnError = true } = {}) {
+  const selector = "[data-testid=video-row][data-uid]";
+  const rows = await waitUntil(
+    `${expectedCount} video rows (${selector})`,
+    async () => {
+      if (failOnError) {
+        await stopOnError(session);
+      }
+      const found = await session.findAll(selector);
+      return found.length === expectedCount ? found : undefined;
+    },
+    { describe: () => session.describePage() },
+  );
+
+  const result = [];
+  for (const row of rows) {
+    const uid = await row.attribute("data-uid");
+    const title = await (await row.find(".video-name")).text();
+    result.push({ uid, title });
+  }
+  return result;
+}
+
+describe("offstream desktop app", { concurrency: 1, timeout: TEST_TIMEOUT_MS * 3 }, () => {
+  let samples;
+
+  before(async () => {
+    requireDisplay();
+    samples = await loadSamples();
+  });
+
+  after(() => {
+    if (process.env.OFFSTREAM_KEYCHAIN_TESTS === "1") {
+      keychainClear();
+    }
+  });
+
+  test("download play delete", { timeout: TEST_TIMEOUT_MS }, async () => {
+    requirePrivateKeyring();
+    keychainClear();
+    const accountId = randomAccountId();
+    const apiToken = randomApiToken();
+    const sample = samples[0];
+
+    await withApp(
+      "main",
+      { emulator: { accountId, apiToken, prepareSeconds: 2 } },
+      async ({ session, profile }) => {
+        // A new profile with an empty keychain opens on the settings screen.
+        await session.waitFor("#account-id");
+        const navSettings = await session.find("#nav-settings");
+        assert.equal(
+          await navSettings.attribute("aria-current"),
+          "page",
+          "settings is the current screen",
+        );
+        await session.waitForText("[data-testid=credential-source]", "None yet");
+
+        await submitCredentials(session, accountId, apiToken);
+
+        // Saving moves to the videos screen, which lists the emulator's samples.
+        const rows = await waitForVideoRows(session, samples.length);
+        assert.deepEqual(
+          rows.map((row) => row.title).sort(),
+          samples.map((entry) => entry.title).sort(),
+          "the video list shows the sample titles",
+        );
+
+        // The keychain contains exactly what was typed. The values are compared, never printed.
+        assert.ok(
+          keychainLookup("api-token") === apiToken,
+          "the keychain holds the API token that was typed",
+        );
+        assert.ok(
+          keychainLookup("account-id") === accountId,
+          "the keychain holds the account id that was typed",
+        );
+
+        const target = rows.find((row) => row.title === sample.title);
+        assert.ok(target !== undefined, `a row titled ${JSON.stringify(sample.title)} is listed`);
+        const rowSelector = `[data-testid=video-row][data-uid="${target.uid}"]`;
+        const jobSelector = `[data-testid=job][data-uid="${target.uid}"]`;
+
+        await session.execute(RECORD_PHASES);
+        await session.click(`${rowSelector} [data-testid=make-offline]`);
+
+        const finalPhase = await waitUntil(
+          `the job of ${target.uid} to end (${jobSelector})`,
+          async () => {
+            await stopOnError(session);
+            const [job] = await session.findAll(jobSelector);
+            const phase = job === undefined ? null : await job.attribute("data-phase");
+            return ["done", "failed", "cancelled"].includes(phase) ? phase : undefined;
+          },
+          {
+            timeoutMs: DOWNLOAD_TIMEOUT_MS,
+            intervalMs: 200,
+            describe: async () =>
+              JSON.stringify(await session.execute("return window.__e2ePhases;")),
+          },
+        );
+        const seen = (await session.execute("return window.__e2ePhases;"))
+          .filter((entry) => entry.uid === target.uid)
+          .map((entry) => entry.phase);
+        const jobText = await (await session.find(jobSelector)).text();
+        assert.equal(
+          finalPhase,
+          "done",
+          `the job ended as done; phases ${seen.join(" → ")}; text ${JSON.stringify(jobText)}`,
+        );
+        assert.ok(
+          seen.includes("preparing"),
+          `the job showed preparing; phases ${seen.join(" → ")}`,
+        );
+        assert.ok(
+          seen.includes("transferring"),
+          `the job showed transferring; phases ${seen.join(" → ")}`,
+        );
+        assert.ok(
+          seen.indexOf("preparing") < seen.indexOf("transferring"),
+          `preparing came before transferring; phases ${seen.join(" → ")}`,
+        );
+        assert.equal(seen.at(-1), "done", `done was the last phase; phases ${seen.join(" → ")}`);
+
+        // The library folder contains one MP4 with the source bytes, and no partial file.
+        const files = await listFiles(profile.libraryDir);
+        assert.equal(files.length, 1, `one file in the library folder: ${JSON.stringify(files)}`);
+        assert.match(files[0], /\.mp4$/, "the library file is an MP4");
+        const libraryFile = join(profile.libraryDir, files[0]);
+        assert.equal(
+          await sha256File(libraryFile),
+          await sha256File(join(ROOT, "samples", sample.file)),
+          `${files[0]} has the bytes of samples/${sample.file}`,
+        );
+
+        // The library lists it, and Play streams it into the player.
+        await session.click("#nav-library");
+        const libraryRow = `[data-testid=library-row][data-uid="${target.uid}"]`;
+        await session.waitFor(libraryRow);
+        await session.click(`${libraryRow} [data-testid=play]`);
+
+        await waitUntil(
+          "video#player to play (!paused && readyState >= 2)",
+          async () => {
+            await stopOnError(session);
+            const state = await session.execute(PLAYER_STATE);
+            return state !== null && !state.paused && state.readyState >= 2 ? state : undefined;
+          },
+          {
+            timeoutMs: 20_000,
+            describe: async () =>
+              `${JSON.stringify(await session.execute(PLAYER_STATE))}; page: ${await session.describePage(600)}`,
+          },
+        );
+        const start = await session.execute(PLAYER_STATE);
+        await sleep(1_500);
+        const later = await session.execute(PLAYER_STATE);
+        assert.ok(
+          later.currentTime - start.currentTime >= MIN_PLAYED_SECONDS,
+          `the playhead advanced from ${start.currentTime} s to ${later.currentTime} s in 1.5 s`,
+        );
+        assert.equal(later.mediaError, null, "the player reports no media error");
+
+        const screenshot = await saveScreenshot(session, "library-playing.png");
+        if (process.env.OFFSTREAM_E2E_UPDATE_DOCS === "1") {
+          await mkdir(join(ROOT, "docs"), { recursive: true });
+          await copyFile(screenshot, join(ROOT, "docs", "screenshot.png"));
+        }
+
+        // Delete opens a confirmation first, then removes the row and the file.
+        await session.click(`${libraryRow} [data-testid=delete]`);
+        await session.click("[data-testid=confirm-delete]");
+        await session.waitForGone(libraryRow);
+        await waitUntil(`${libraryFile} to be deleted`, async () => {
+          try {
+            await stat(libraryFile);
+            return false;
+          } catch (error) {
+            return error.code === "ENOENT";
+          }
+        });
+        assert.deepEqual(
+          await listFiles(profile.libraryDir),
+          [],
+          "the library folder is empty after Delete",
+        );
+      },
+    );
+  });
+
+  test("wrong token rejected", { timeout: TEST_TIMEOUT_MS }, async () => {
+    requirePrivateKeyring();
+    keychainClear();
+    const accountId = randomAccountId();
+    const apiToken = randomApiToken();
+
+    await withApp("wrong-token", { emulator: { accountId, apiToken } }, async ({ session }) => {
+      await submitCredentials(session, accountId, randomApiToken());
+
+      const message = await session.waitForText("[data-testid=error]", "authentication failed");
+      const error = await session.find("[data-testid=error]");
+      assert.equal(await error.attribute("data-code"), "auth", "the error has the auth code");
+      assert.match(message, /Stream Read/, "the error names the Stream Read permission");
+      assert.match(message, /account id/, "the error asks to check the account id");
+      assert.equal(keychainLookup("api-token"), null, "the rejected token is not in the keychain");
+
+      // The form stays usable: the right token is accepted and the videos load.
+      const save = await session.find("#save-credentials");
+      assert.equal(await save.isEnabled(), true, "Save is enabled again after the error");
+      await submitCredentials(session, accountId, apiToken);
+      const rows = await waitForVideoRows(session, samples.length, { failOnError: false });
+      assert.equal(rows.length, samples.length, "the videos load with the right token");
+    });
+  });
+
+  test("demo mode lists samples", { timeout: TEST_TIMEOUT_MS }, async () => {
+    await withApp("demo", { args: ["--demo"] }, async ({ session }) => {
+      const badge = await session.waitFor("[data-testid=demo-badge]");
+      assert.match(await badge.text(), /Demo/, "the demo badge is shown");
+
+      const rows = await waitForVideoRows(session, samples.length);
+      assert.deepEqual(
+        rows.map((row) => row.title).sort(),
+        samples.map((entry) => entry.title).sort(),
+        "demo mode lists the sample titles",
+      );
+    });
+  });
+});
