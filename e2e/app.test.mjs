@@ -13,7 +13,7 @@
 // before they start.
 
 import assert from "node:assert/strict";
-import { copyFile, mkdir, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
@@ -333,6 +333,24 @@ describe("offstream desktop app", { concurrency: 1, timeout: TEST_TIMEOUT_MS * 3
           await mkdir(join(ROOT, "docs"), { recursive: true });
           await copyFile(screenshot, join(ROOT, "docs", "screenshot.png"));
         }
+
+        // A file removed outside the app shows as missing when the library opens again. This
+        // also proves the UI may stat files in the library folder through the fs plugin scope.
+        const movedAway = `${libraryFile}.moved`;
+        await rename(libraryFile, movedAway);
+        await session.click("#nav-videos");
+        await session.click("#nav-library");
+        await session.waitFor(`${libraryRow} [data-testid=missing]`);
+        await rename(movedAway, libraryFile);
+        await session.click("#nav-videos");
+        await session.click("#nav-library");
+        await session.waitFor(`${libraryRow} [data-testid=play]`);
+        await sleep(500);
+        assert.equal(
+          (await session.findAll(`${libraryRow} [data-testid=missing]`)).length,
+          0,
+          "the row is no longer flagged once the file is back",
+        );
 
         // Delete opens a confirmation first, then removes the row and the file.
         await session.click(`${libraryRow} [data-testid=delete]`);

@@ -1,5 +1,5 @@
 //! The IPC commands. Each one converts its arguments, calls into a crate and maps errors to an
-//! [`offstream_ipc::ErrorPayload`]; none holds logic of its own beyond that.
+//! [`offstream_ipc::ErrorPayload`]; none contains logic of its own.
 
 mod account;
 mod jobs;
@@ -61,7 +61,7 @@ mod tests {
     }
 
     /// The handler list and the ACL list in build.rs are written out by hand, because neither
-    /// macro nor build script can read the constant; these tests keep both equal to it.
+    /// the macro nor the build script can read the constant. These tests keep both equal to it.
     #[test]
     fn handler_matches_contract() {
         let handler = listed_names(include_str!("mod.rs"), "generate_handler![");

@@ -94,8 +94,8 @@ impl AppState {
     /// files removed outside the app as missing.
     pub(super) fn allow_library_reads(&self) {
         let dir = self.profile().library_dir;
-        // TODO: also drop the previous folder from the scope after a change; the fs scope has
-        // only a permanent `forbid`, which would break switching back within one run.
+        // TODO: drop the previous folder from the scope after a change. The fs scope offers only
+        // a permanent `forbid`, which would block switching back to that folder in this run.
         if let Err(error) = self.app.fs_scope().allow_directory(&dir, true) {
             tracing::warn!(%error, "cannot allow the UI to read the library folder");
         }
