@@ -282,7 +282,7 @@ fn parse_envelope<T: DeserializeOwned>(
     let envelope: Envelope = match serde_json::from_slice(body) {
         Ok(envelope) => envelope,
         Err(parse_error) => {
-            // Proxies and CDNs answer some failures with HTML; classify those by status alone.
+            // Proxies and CDNs return HTML for some failures, so those are classified by status alone.
             if !status.is_success() {
                 return Err(Error::from_api_failure(
                     request,

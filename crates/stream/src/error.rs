@@ -62,7 +62,7 @@ pub enum Error {
     #[error("{what} is not ready yet: {detail}")]
     NotReady { what: String, detail: String },
 
-    /// The service answered with a 5xx status.
+    /// The service returned a 5xx status.
     #[error("Cloudflare returned a server error (HTTP {status}) for {request}; try again later")]
     Server { status: u16, request: String },
 
@@ -70,7 +70,7 @@ pub enum Error {
     #[error("cannot reach {host}: {detail}. Check the network connection and the API base URL")]
     Network { host: String, detail: String },
 
-    /// The service answered, but not with what the API documents.
+    /// The service responded, but not in the documented format.
     #[error(
         "invalid response from {request} (HTTP {status}): {detail}; body starts with: {excerpt:?}"
     )]
@@ -81,7 +81,7 @@ pub enum Error {
         excerpt: String,
     },
 
-    /// Any other 4xx answer, with the API's own messages.
+    /// Any other 4xx response, with the API's own messages.
     #[error("{request} failed (HTTP {status}): {}", ApiMessage::describe(.errors))]
     Api {
         request: String,

@@ -8,9 +8,9 @@
 //! [`StreamClient::list_all`] walks newest-first and sets each `before` cursor one microsecond
 //! *after* the oldest `created` of the previous page. The boundary videos then come back again
 //! under either inclusivity and are dropped by uid, so ties are never cut. A page that brings no
-//! new uid ends the walk. A tie group larger than one page would pin that cursor in place, so the
-//! walk then retries with the exact time and finally steps one microsecond past it, logging a
-//! warning because the service gives no way to reach the rest of such a group.
+//! new uid ends the walk. A tie group larger than one page would pin that cursor in place. The
+//! walk then retries with the exact time and finally steps one microsecond past it. It logs a
+//! warning then, because the service offers no way to reach the rest of such a group.
 //! A last pass asks for videos created after the newest one seen, so uploads that arrive during
 //! the walk are included too.
 
@@ -85,7 +85,7 @@ pub struct VideoPage {
     pub range: Option<u64>,
 }
 
-/// How the next `before` cursor relates to the oldest `created` time seen so far.
+/// The position of the next `before` cursor relative to the oldest `created` time seen so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum CursorMode {
     /// One microsecond after: includes the boundary time under either inclusivity.
