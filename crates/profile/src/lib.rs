@@ -194,17 +194,34 @@ fn default_library_dir(data_dir: &Path) -> PathBuf {
 /// [`ProfileError::InvalidValue`] when it is not an absolute http(s) URL.
 pub fn normalize_api_base(value: &str) -> Result<String, ProfileError> {
     let trimmed = value.trim().trim_end_matches('/');
-    let valid = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
-        && trimmed.len() > "https://".len()
-        && !trimmed.contains(char::is_whitespace);
-    if !valid {
-        return Err(ProfileError::InvalidValue {
-            what: "API base URL",
-            value: value.to_owned(),
-            hint: "use an absolute URL such as https://api.cloudflare.com/client/v4",
-        });
+    let invalid = |hint| ProfileError::InvalidValue {
+        what: "API base URL",
+        value: value.to_owned(),
+        hint,
+    };
+    let (scheme, rest) = trimmed.split_once("://").ok_or_else(|| {
+        invalid("use an absolute URL such as https://api.cloudflare.com/client/v4")
+    })?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() || trimmed.contains(char::is_whitespace) {
+        return Err(invalid(
+            "use an absolute URL such as https://api.cloudflare.com/client/v4",
+        ));
     }
-    Ok(trimmed.to_owned())
+
+    // Plain http would send the API token unencrypted, so it is allowed only on this machine.
+    let host_name = host.rsplit_once(':').map_or(host, |(name, _port)| name);
+    let loopback = matches!(host_name, "localhost" | "[::1]") || host_name.starts_with("127.");
+    match scheme {
+        "https" => Ok(trimmed.to_owned()),
+        "http" if loopback => Ok(trimmed.to_owned()),
+        "http" => Err(invalid(
+            "use https://; plain http:// is accepted only for 127.0.0.1 or localhost, such as a local emulator",
+        )),
+        _ => Err(invalid(
+            "use an absolute URL such as https://api.cloudflare.com/client/v4",
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -270,6 +287,13 @@ mod tests {
             profile.library_dir,
             temp.path().join("demo").join("library")
         );
+    }
+
+    #[test]
+    fn api_base_rejects_remote_http() {
+        assert!(normalize_api_base("http://api.cloudflare.com/client/v4").is_err());
+        assert!(normalize_api_base("http://127.0.0.1:8080/client/v4").is_ok());
+        assert!(normalize_api_base("http://localhost/client/v4").is_ok());
     }
 
     #[test]

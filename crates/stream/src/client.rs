@@ -97,9 +97,14 @@ impl StreamClient {
                 config.api_base
             ))
         })?;
-        if !matches!(base.scheme(), "http" | "https") {
+        // Plain http would send the token unencrypted, so it is allowed only on this machine.
+        let loopback = matches!(base.host(), Some(url::Host::Domain("localhost")))
+            || matches!(base.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
+            || matches!(base.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback());
+        let secure = base.scheme() == "https" || (base.scheme() == "http" && loopback);
+        if !secure {
             return Err(Error::Config(format!(
-                "API base URL '{}' must start with https:// (or http:// for a local emulator)",
+                "API base URL '{}' must start with https:// (http:// is accepted only for 127.0.0.1 or localhost, such as a local emulator)",
                 config.api_base
             )));
         }
@@ -465,6 +470,26 @@ mod tests {
             .err()
             .unwrap();
         assert!(err.to_string().contains("signed token"));
+    }
+
+    #[test]
+    fn config_rejects_remote_plain_http() {
+        let config = ClientConfig::new("acc", ApiToken::new("t"))
+            .with_api_base("http://api.cloudflare.com/client/v4");
+        let error = StreamClient::new(config).unwrap_err();
+        assert!(error.to_string().contains("https://"), "{error}");
+    }
+
+    #[test]
+    fn config_accepts_loopback_http() {
+        for base in [
+            "http://127.0.0.1:8080/client/v4",
+            "http://localhost:1/client/v4",
+            "http://[::1]:2/client/v4",
+        ] {
+            let config = ClientConfig::new("acc", ApiToken::new("t")).with_api_base(base);
+            assert!(StreamClient::new(config).is_ok(), "{base} is accepted");
+        }
     }
 
     #[test]

@@ -103,7 +103,12 @@ impl StreamClient {
     /// [`Error::Auth`] for a rejected token, [`Error::NotFound`] for an unknown account, and the
     /// transport errors of every call.
     pub async fn list_page(&self, query: &ListQuery) -> Result<VideoPage, Error> {
-        let what = format!("account '{}'", self.account_id());
+        // A wrong base URL (one without /client/v4) also returns 404, so the message names both.
+        let what = format!(
+            "account '{}' at API base {}",
+            self.account_id(),
+            self.api_base()
+        );
         let success = self
             .call::<Vec<Video>>(Method::GET, "/stream", &query.to_pairs(), &what)
             .await?;
