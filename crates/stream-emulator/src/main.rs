@@ -73,6 +73,10 @@ async fn main() -> ExitCode {
         }
     };
 
+    // The handler is installed before the first line goes out, because a script that reads
+    // that line may send SIGINT at once, and before installation SIGINT kills the process.
+    let interrupted = interrupt_signal();
+
     let mut stdout = std::io::stdout();
     if writeln!(stdout, "{}", emulator.api_base())
         .and_then(|()| stdout.flush())
@@ -85,11 +89,36 @@ async fn main() -> ExitCode {
     eprintln!("API token: {}", token_hint(emulator.api_token()));
     eprintln!("press Ctrl-C to stop");
 
-    if let Err(error) = tokio::signal::ctrl_c().await {
-        eprintln!("stream-emulator: failed to wait for Ctrl-C: {error}; stopping");
-    }
+    interrupted.await;
     emulator.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// Installs the Ctrl-C handler now and returns a future that completes on Ctrl-C.
+#[cfg(unix)]
+fn interrupt_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let installed = signal(SignalKind::interrupt());
+    async move {
+        match installed {
+            Ok(mut interrupt) => {
+                interrupt.recv().await;
+            }
+            Err(error) => {
+                eprintln!("stream-emulator: failed to wait for Ctrl-C: {error}; stopping");
+            }
+        }
+    }
+}
+
+/// Returns a future that completes on Ctrl-C.
+#[cfg(not(unix))]
+fn interrupt_signal() -> impl std::future::Future<Output = ()> {
+    async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            eprintln!("stream-emulator: failed to wait for Ctrl-C: {error}; stopping");
+        }
+    }
 }
 
 fn config_from_args(args: Args) -> Result<EmulatorConfig, String> {

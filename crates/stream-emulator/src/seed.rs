@@ -48,7 +48,36 @@ pub(crate) fn initial_videos(config: &EmulatorConfig) -> Result<Vec<Video>, Erro
         Seed::Empty => Vec::new(),
     };
     videos.extend(synthetic_videos(config.synthetic_videos, now));
+    assign_stable_uids(&config.account_id, &mut videos);
     Ok(videos)
+}
+
+/// Replaces the random uids of seeded videos with ones derived from the account id and each
+/// video's file name (or name), so a restarted emulator serves the same uids. Without this, a
+/// library built against the demo account or a media folder loses its link to the videos, and
+/// a `.part` left by an interrupted download can never be resumed.
+fn assign_stable_uids(account_id: &str, videos: &mut [Video]) {
+    let mut taken = std::collections::HashSet::new();
+    for (index, video) in videos.iter_mut().enumerate() {
+        let key = video
+            .filename
+            .clone()
+            .or_else(|| video.name.clone())
+            .unwrap_or_else(|| index.to_string());
+        let mut uid = stable_uid(account_id, &key);
+        if !taken.insert(uid.clone()) {
+            uid = stable_uid(account_id, &format!("{key}#{index}"));
+            taken.insert(uid.clone());
+        }
+        video.uid = uid;
+    }
+}
+
+/// Returns 32 lowercase hex characters derived from the account id and a key.
+fn stable_uid(account_id: &str, key: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{account_id}\n{key}").as_bytes());
+    hex::encode(&digest[..16])
 }
 
 /// Turns a spec into a stored video with a fresh uid.
@@ -211,6 +240,39 @@ fn has_extension(path: &Path, extension: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seeded_uids_survive_restart() {
+        let config = EmulatorConfig {
+            synthetic_videos: 20,
+            ..EmulatorConfig::default()
+        };
+        let first: Vec<String> = initial_videos(&config)
+            .unwrap()
+            .into_iter()
+            .map(|v| v.uid)
+            .collect();
+        let second: Vec<String> = initial_videos(&config)
+            .unwrap()
+            .into_iter()
+            .map(|v| v.uid)
+            .collect();
+        assert_eq!(first, second);
+        let unique: std::collections::HashSet<&String> = first.iter().collect();
+        assert_eq!(unique.len(), first.len(), "seeded uids are distinct");
+    }
+
+    #[test]
+    fn seeded_uids_depend_on_account() {
+        let config = EmulatorConfig::default();
+        let other = EmulatorConfig {
+            account_id: "0123456789abcdef0123456789abcdef".into(),
+            ..EmulatorConfig::default()
+        };
+        let first = initial_videos(&config).unwrap()[0].uid.clone();
+        let second = initial_videos(&other).unwrap()[0].uid.clone();
+        assert_ne!(first, second);
+    }
 
     #[test]
     fn new_uid_is_32_lowercase_hex() {
