@@ -168,6 +168,15 @@ export function VideosView({ status, jobs, onOpenSettings }: Props) {
     [load, deferredQuery],
   );
 
+  function onSearchChange(value: string) {
+    setQuery(value);
+    // The loaded list holds only the last server search's matches; clearing the box must
+    // bring the whole account back, or typing a new filter would search the old matches.
+    if (value.trim() === "" && load.kind === "loaded" && load.search !== null) {
+      void fetchVideos(null);
+    }
+  }
+
   function onSearchKey(event: KeyboardEvent<HTMLInputElement>) {
     if (event.key === "Enter") {
       event.preventDefault();
@@ -209,7 +218,7 @@ export function VideosView({ status, jobs, onOpenSettings }: Props) {
               placeholder="Search videos"
               aria-describedby="video-search-help"
               value={query}
-              onChange={(event) => setQuery(event.target.value)}
+              onChange={(event) => onSearchChange(event.target.value)}
               onKeyDown={onSearchKey}
             />
             <p id="video-search-help" className="help">

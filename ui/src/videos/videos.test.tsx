@@ -156,6 +156,24 @@ describe("VideosView", () => {
     });
   });
 
+  it("clearing search reloads whole list", async () => {
+    const backend = configured();
+    const user = userEvent.setup();
+    renderVideos(backend);
+    await screen.findByText("Launch keynote");
+    const box = screen.getByLabelText("Search videos");
+
+    await user.type(box, "webinar{Enter}");
+    await waitFor(() => {
+      expect(backend.callsOf("listVideos")).toEqual([[null], ["webinar"]]);
+    });
+    await user.clear(box);
+
+    await waitFor(() => {
+      expect(backend.callsOf("listVideos")).toEqual([[null], ["webinar"], [null]]);
+    });
+  });
+
   it("load error offers retry", async () => {
     const backend = configured();
     backend.failNext("listVideos", {
