@@ -70,7 +70,10 @@ pub async fn run(
             finished = waiting.next() => match finished {
                 Some((uid, id, Ok(item))) => outcome.saved(&uid, id, &item),
                 Some((uid, id, Err(EngineError::Cancelled))) => outcome.cancelled(&uid, id, &jobs),
-                Some((uid, _, Err(error))) => outcome.failed(&uid, error, &account),
+                Some((uid, id, Err(error))) => {
+                    outcome.failed(&uid, error, &account);
+                    outcome.note_kept_part(&uid, id, &jobs);
+                }
                 None => break,
             },
             () = interrupts.recv() => {
@@ -139,14 +142,7 @@ impl Outcome {
     }
 
     fn cancelled(&mut self, uid: &str, id: JobId, jobs: &JobManager) {
-        let part = jobs
-            .catalog()
-            .job(id)
-            .ok()
-            .flatten()
-            .and_then(|record| record.part_path)
-            .filter(|path| path.is_file());
-        let message = match part {
+        let message = match kept_part(id, jobs) {
             Some(path) => format!(
                 "cancelled: {uid}: the partial file {} is kept; run `offstream download {uid}` again to resume",
                 path.display()
@@ -155,6 +151,16 @@ impl Outcome {
         };
         terminal::print_note(&message);
         self.failures.push(ExitClass::Interrupted);
+    }
+
+    /// Tells where a failed job's partial file is, so a network failure does not read as lost work.
+    fn note_kept_part(&self, uid: &str, id: JobId, jobs: &JobManager) {
+        if let Some(path) = kept_part(id, jobs) {
+            terminal::print_note(&format!(
+                "{uid}: the partial file {} is kept; run `offstream download {uid}` again to resume",
+                path.display()
+            ));
+        }
     }
 
     fn failed(&mut self, uid: &str, error: EngineError, account: &Account) {
@@ -182,6 +188,16 @@ impl Outcome {
         }
         Err(CliError::reported(failure_class(&self.failures, first)))
     }
+}
+
+/// Returns the job's partial file when it still exists on disk.
+fn kept_part(id: JobId, jobs: &JobManager) -> Option<std::path::PathBuf> {
+    jobs.catalog()
+        .job(id)
+        .ok()
+        .flatten()
+        .and_then(|record| record.part_path)
+        .filter(|path| path.is_file())
 }
 
 /// Returns the exit class for a set of failures: interrupted when the user cancelled, the
