@@ -46,15 +46,17 @@ function progressOf(job: JobSnapshot): { value: number; max: number } | null {
 
 type JobItemProps = {
   job: JobSnapshot;
+  /** The video's name from the list, for jobs that failed before Rust fetched the title. */
+  knownName: string | undefined;
   cancelError: ErrorPayload | null;
   onCancel: (job: JobSnapshot) => void;
 };
 
-const JobItem = memo(function JobItem({ job, cancelError, onCancel }: JobItemProps) {
+const JobItem = memo(function JobItem({ job, knownName, cancelError, onCancel }: JobItemProps) {
   const active = isActivePhase(job.phase);
   const progress = progressOf(job);
   const description = describeJob(job);
-  const title = job.title ?? job.uid;
+  const title = job.title ?? knownName ?? job.uid;
 
   return (
     <li
@@ -96,7 +98,13 @@ const JobItem = memo(function JobItem({ job, cancelError, onCancel }: JobItemPro
   );
 });
 
-export function JobsPanel({ store }: { store: JobStore }) {
+type JobsPanelProps = {
+  store: JobStore;
+  /** Video names by uid, from the loaded list. */
+  names?: ReadonlyMap<string, string>;
+};
+
+export function JobsPanel({ store, names }: JobsPanelProps) {
   const backend = useBackend();
   const jobs = useSyncExternalStore(store.subscribe, store.getJobs);
   const [cancelErrors, setCancelErrors] = useState<ReadonlyMap<number, ErrorPayload>>(new Map());
@@ -130,6 +138,7 @@ export function JobsPanel({ store }: { store: JobStore }) {
             <JobItem
               key={job.id}
               job={job}
+              knownName={names?.get(job.uid)}
               cancelError={cancelErrors.get(job.id) ?? null}
               onCancel={cancel}
             />

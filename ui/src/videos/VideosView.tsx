@@ -163,6 +163,12 @@ export function VideosView({ status, jobs, onOpenSettings }: Props) {
     [backend, jobs],
   );
 
+  const names = useMemo(
+    () =>
+      new Map(load.kind === "loaded" ? load.videos.map((video) => [video.uid, video.name]) : []),
+    [load],
+  );
+
   const visible = useMemo(
     () => (load.kind === "loaded" ? filterVideos(load.videos, deferredQuery) : []),
     [load, deferredQuery],
@@ -255,7 +261,7 @@ export function VideosView({ status, jobs, onOpenSettings }: Props) {
           ))}
       </div>
 
-      <JobsPanel store={jobs} />
+      <JobsPanel store={jobs} names={names} />
     </main>
   );
 }

@@ -288,6 +288,19 @@ describe("jobs panel", () => {
     expect(within(await screen.findByTestId("job")).getByText("uid-new")).toBeInTheDocument();
   });
 
+  it("untitled job uses listed name", async () => {
+    const backend = configured();
+    const store = renderVideos(backend);
+    await screen.findByText("Launch keynote");
+    await watch(backend, store);
+
+    act(() => backend.pushJob(makeJob({ uid: "uid-keynote", title: null, phase: "failed" })));
+
+    const job = await screen.findByTestId("job");
+    expect(within(job).getByText("Launch keynote")).toBeInTheDocument();
+    expect(within(job).queryByText("uid-keynote")).not.toBeInTheDocument();
+  });
+
   it("progress bar follows percent", async () => {
     const backend = configured();
     const store = renderVideos(backend);
