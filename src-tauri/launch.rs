@@ -1,6 +1,6 @@
 //! Launch options from the command line and the environment.
 
-/// How this run was asked to start.
+/// The start-up options of this run.
 #[derive(Debug, Clone, Default)]
 pub struct LaunchOptions {
     /// Run against the embedded emulator and its sample videos instead of a real account.

@@ -21,7 +21,7 @@ pub fn list_library(state: State<'_, AppState>) -> CommandResult<Vec<LibraryEntr
         .collect())
 }
 
-/// Deletes an item's file, then its catalog entry. The UI asks for confirmation first.
+/// Deletes an item's file, then its catalog entry. The UI requests confirmation first.
 #[tauri::command]
 pub fn delete_library_item(state: State<'_, AppState>, id: i64) -> CommandResult<()> {
     let deleted = match state.account() {

@@ -3,7 +3,7 @@
 //! The account part (client and job manager) exists only once credentials are known. It is
 //! rebuilt when the user saves new credentials, changes the API base or the library folder.
 //! Job snapshots from whichever manager is current are relayed into one broadcast channel, so
-//! a UI that subscribed before the account existed still sees every job.
+//! a UI that subscribed before the account existed still receives every job.
 
 use std::sync::{Arc, Mutex, RwLock};
 

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// A failed command: a stable machine-readable `code` the UI can branch on, and a `message`
-/// for people that says what failed and what to do. Neither ever contains a secret.
+/// for people that states what failed and what to do. Neither ever contains a secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct ErrorPayload {

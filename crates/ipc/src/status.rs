@@ -1,11 +1,11 @@
-//! What the app is connected to and where it keeps its files.
+//! The app's connection and storage status, as the settings screen shows it.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::ErrorPayload;
 
-/// Where the credentials in use come from.
+/// The source of the credentials in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -40,6 +40,6 @@ pub struct AppStatus {
     pub library_dir: String,
     /// True when `OFFSTREAM_LIBRARY_DIR` fixes the library folder.
     pub library_dir_from_env: bool,
-    /// Why the keychain could not be used, when it could not.
+    /// The reason the keychain could not be used, if it could not.
     pub keychain_error: Option<ErrorPayload>,
 }

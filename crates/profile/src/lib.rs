@@ -8,7 +8,7 @@
 //! Each comes from an environment variable when it is set (`OFFSTREAM_DATA_DIR`,
 //! `OFFSTREAM_LIBRARY_DIR`, `OFFSTREAM_API_BASE`), else from `settings.json` in the data folder,
 //! else from the platform default. The environment wins so that tests and scripts can run on an
-//! isolated profile without touching the user's own. `settings.json` never holds a secret:
+//! isolated profile without touching the user's own. `settings.json` never contains a secret:
 //! credentials live only in the OS keychain.
 
 mod settings;

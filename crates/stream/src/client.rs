@@ -265,7 +265,7 @@ impl StreamClient {
         } else if error.is_connect() {
             "the connection failed".to_owned()
         } else {
-            // Without the URL, so a signed URL in a future request cannot leak through here.
+            // The URL is dropped from the message, because a delivery URL may carry a signed token.
             error.without_url().to_string()
         };
         Error::Network {

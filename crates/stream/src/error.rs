@@ -121,7 +121,7 @@ impl Error {
         }
     }
 
-    /// Classifies an unsuccessful API answer.
+    /// Classifies an unsuccessful API response.
     pub(crate) fn from_api_failure(
         request: &str,
         status: u16,

@@ -11,7 +11,7 @@
 //! new uid ends the walk. A tie group larger than one page would pin that cursor in place. The
 //! walk then retries with the exact time and finally steps one microsecond past it. It logs a
 //! warning then, because the service offers no way to reach the rest of such a group.
-//! A last pass asks for videos created after the newest one seen, so uploads that arrive during
+//! A last pass requests videos created after the newest one seen, so uploads that arrive during
 //! the walk are included too.
 
 use std::collections::HashSet;

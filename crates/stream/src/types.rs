@@ -243,7 +243,7 @@ pub struct Download {
     pub status: DownloadStatus,
 
     /// Where the file is served once `status` is ready. It is returned as soon as the download
-    /// is created, but answers with an error page until then.
+    /// is created, but returns an error page until then.
     #[serde(default, deserialize_with = "lenient::opt_string")]
     pub url: Option<String>,
 

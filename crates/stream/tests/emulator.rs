@@ -320,7 +320,7 @@ async fn closed_port_is_network_error() {
     assert!(error.to_string().starts_with("cannot reach 127.0.0.1"));
 }
 
-/// Serves one fixed answer on every path, for failures the emulator does not produce.
+/// Serves one fixed response on every path, for failures the emulator does not produce.
 async fn fixed_server(router: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

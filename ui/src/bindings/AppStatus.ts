@@ -31,6 +31,6 @@ libraryDir: string,
  */
 libraryDirFromEnv: boolean, 
 /**
- * Why the keychain could not be used, when it could not.
+ * The reason the keychain could not be used, if it could not.
  */
 keychainError: ErrorPayload | null, };

@@ -7,7 +7,7 @@ import type { DownloadStatus } from "./DownloadStatus";
 export type Download = { status: DownloadStatus, 
 /**
  * Where the file is served once `status` is ready. It is returned as soon as the download
- * is created, but answers with an error page until then.
+ * is created, but returns an error page until then.
  */
 url: string | null, 
 /**

@@ -2,6 +2,6 @@
 
 /**
  * A failed command: a stable machine-readable `code` the UI can branch on, and a `message`
- * for people that says what failed and what to do. Neither ever contains a secret.
+ * for people that states what failed and what to do. Neither ever contains a secret.
  */
 export type ErrorPayload = { code: string, message: string, };

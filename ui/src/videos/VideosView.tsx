@@ -176,8 +176,8 @@ export function VideosView({ status, jobs, onOpenSettings }: Props) {
 
   function onSearchChange(value: string) {
     setQuery(value);
-    // The loaded list holds only the last server search's matches; clearing the box must
-    // bring the whole account back, or typing a new filter would search the old matches.
+    // After a server search the loaded list contains only its matches. Clearing the box
+    // reloads the whole account, because a new filter would otherwise search the old matches.
     if (value.trim() === "" && load.kind === "loaded" && load.search !== null) {
       void fetchVideos(null);
     }
