@@ -3,7 +3,7 @@
 /// Returns `T` or the credential [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// Failures a UI can act on. No message contains the API token.
+/// Failures a UI can act on. No message contains the API token or the signing key.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

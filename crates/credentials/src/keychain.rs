@@ -5,6 +5,15 @@
 //! Credential Manager on Windows, and the zbus Secret Service client elsewhere. If no Secret
 //! Service is reachable at that moment, every later call reports the store as unavailable until
 //! the process restarts.
+//!
+//! Windows Credential Manager keeps at most 2,560 bytes per item, and keyring stores a password
+//! there as UTF-16, which leaves 1,280 characters. That fits an account id and an API token but
+//! not an RSA signing key, whose 2048-bit PEM alone is about 1,700 characters. So
+//! [`Keychain::set_utf8`] stores the UTF-8 bytes instead. On the other platforms both forms
+//! store the same bytes.
+// NOTE: a value over 2,560 UTF-8 bytes, such as a 4096-bit RSA key in PEM, still does not fit on
+// Windows. keyring then returns TooLong, which `map_error` turns into Error::Backend naming the
+// entry and the limit. The Windows path is not run by this crate's tests, which run on Linux.
 
 use crate::error::{Error, Result};
 
@@ -15,6 +24,14 @@ pub(crate) trait Keychain: Send + Sync {
 
     /// Creates or replaces `entry`.
     fn set(&self, entry: &str, value: &str) -> Result<()>;
+
+    /// Returns the stored value of `entry` read as UTF-8 bytes, or None when it does not exist.
+    /// Reads entries written by [`set_utf8`](Self::set_utf8).
+    fn get_utf8(&self, entry: &str) -> Result<Option<String>>;
+
+    /// Creates or replaces `entry`, storing `value` as UTF-8 bytes rather than as a password,
+    /// which doubles the space on Windows.
+    fn set_utf8(&self, entry: &str, value: &str) -> Result<()>;
 
     /// Deletes `entry`; a missing entry is not an error.
     fn delete(&self, entry: &str) -> Result<()>;
@@ -47,6 +64,25 @@ impl Keychain for OsKeychain {
     fn set(&self, entry: &str, value: &str) -> Result<()> {
         self.entry(entry)?
             .set_password(value)
+            .map_err(|error| map_error(error, entry))
+    }
+
+    fn get_utf8(&self, entry: &str) -> Result<Option<String>> {
+        let bytes = match self.entry(entry)?.get_secret() {
+            Ok(bytes) => bytes,
+            Err(keyring::Error::NoEntry) => return Ok(None),
+            Err(error) => return Err(map_error(error, entry)),
+        };
+
+        // FromUtf8Error contains the stored bytes, so it is dropped rather than formatted.
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| not_utf8(entry))
+    }
+
+    fn set_utf8(&self, entry: &str, value: &str) -> Result<()> {
+        self.entry(entry)?
+            .set_secret(value.as_bytes())
             .map_err(|error| map_error(error, entry))
     }
 
@@ -96,9 +132,7 @@ fn map_error(error: keyring::Error, entry: &str) -> Error {
             }
         }
         // These variants carry the stored bytes, so only a description is kept.
-        keyring::Error::BadEncoding(_) => Error::Backend {
-            detail: format!("the stored {entry} is not valid UTF-8"),
-        },
+        keyring::Error::BadEncoding(_) => not_utf8(entry),
         keyring::Error::BadDataFormat(_, _) => Error::Backend {
             detail: format!("the stored {entry} is malformed"),
         },
@@ -111,6 +145,12 @@ fn map_error(error: keyring::Error, entry: &str) -> Error {
         other => Error::Backend {
             detail: format!("{entry}: {other}"),
         },
+    }
+}
+
+fn not_utf8(entry: &str) -> Error {
+    Error::Backend {
+        detail: format!("the stored {entry} is not valid UTF-8"),
     }
 }
 
@@ -138,7 +178,7 @@ pub(crate) mod memory {
     //! An in-memory [`Keychain`] for the unit tests of the store, with error injection.
 
     use std::collections::HashMap;
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
 
     use super::Keychain;
     use crate::error::{Error, Result};
@@ -178,10 +218,41 @@ pub(crate) mod memory {
             Ok(())
         }
 
+        fn get_utf8(&self, entry: &str) -> Result<Option<String>> {
+            self.get(entry)
+        }
+
+        fn set_utf8(&self, entry: &str, value: &str) -> Result<()> {
+            self.set(entry, value)
+        }
+
         fn delete(&self, entry: &str) -> Result<()> {
             self.check()?;
             self.entries.lock().unwrap().remove(entry);
             Ok(())
+        }
+    }
+
+    /// Lets a test keep a handle on the keychain that the store owns.
+    impl Keychain for Arc<MemoryKeychain> {
+        fn get(&self, entry: &str) -> Result<Option<String>> {
+            self.as_ref().get(entry)
+        }
+
+        fn set(&self, entry: &str, value: &str) -> Result<()> {
+            self.as_ref().set(entry, value)
+        }
+
+        fn get_utf8(&self, entry: &str) -> Result<Option<String>> {
+            self.as_ref().get_utf8(entry)
+        }
+
+        fn set_utf8(&self, entry: &str, value: &str) -> Result<()> {
+            self.as_ref().set_utf8(entry, value)
+        }
+
+        fn delete(&self, entry: &str) -> Result<()> {
+            self.as_ref().delete(entry)
         }
     }
 }
@@ -256,5 +327,13 @@ mod tests {
         let message = map_error(error, "api-token").to_string();
         assert!(message.contains("not valid UTF-8"));
         assert!(!message.contains("secret"));
+    }
+
+    #[test]
+    fn map_too_long_names_entry() {
+        let error = keyring::Error::TooLong("secret".to_owned(), 2560);
+        let message = map_error(error, "signing-key").to_string();
+        assert!(message.contains("signing-key"));
+        assert!(message.contains("2560"));
     }
 }

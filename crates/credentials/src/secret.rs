@@ -2,9 +2,9 @@
 
 use std::fmt;
 
-/// A secret string, such as an API token. `Debug` and `Display` print a redaction, so `tracing`
-/// fields, `{:?}` in an error and panic messages show no secret; only [`expose`](Self::expose)
-/// returns the value.
+/// A secret string, such as an API token or a signing key. `Debug` and `Display` print a
+/// redaction, so `tracing` fields, `{:?}` in an error and panic messages show no secret; only
+/// [`expose`](Self::expose) returns the value.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretString(String);
 

@@ -1,4 +1,9 @@
-//! [`CredentialStore`]: where credentials are looked up, saved and deleted.
+//! [`CredentialStore`]: where credentials and the signing key are looked up, saved and deleted.
+//!
+//! The account id and API token are handled here. The signing key has its own methods in the
+//! `signing_key` module, because it has its own lifetime: forgetting the credentials keeps it.
+
+mod signing_key;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -8,6 +13,7 @@ use crate::credentials::Credentials;
 use crate::environment::{credentials_from, Environment, ProcessEnvironment};
 use crate::error::{Error, Result};
 use crate::keychain::{Keychain, OsKeychain};
+use crate::secret::SecretString;
 
 /// The keychain service name the app uses.
 pub const DEFAULT_SERVICE: &str = "dev.offstream.app";
@@ -15,22 +21,24 @@ pub const DEFAULT_SERVICE: &str = "dev.offstream.app";
 pub const ACCOUNT_ID_ENTRY: &str = "account-id";
 /// Keychain entry that stores the API token.
 pub const API_TOKEN_ENTRY: &str = "api-token";
+/// Keychain entry that stores the Stream signing key, as the JSON text the signing code writes.
+pub const SIGNING_KEY_ENTRY: &str = "signing-key";
 
-/// Origin of the loaded credentials.
+/// Origin of loaded credentials or of a loaded signing key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
-    /// `CLOUDFLARE_ACCOUNT_ID` and `CLOUDFLARE_API_TOKEN`.
+    /// `CLOUDFLARE_ACCOUNT_ID` and `CLOUDFLARE_API_TOKEN`. Never the source of a signing key.
     Environment,
     /// The OS keychain.
     Keychain,
     /// Kept in memory for this run only, because the user chose so.
     Session,
-    /// No credentials are configured; for status reports when `load` returns `Ok(None)`.
+    /// Nothing is configured; for status reports when a load returns `Ok(None)`.
     None,
 }
 
-/// Loads, saves and deletes the account id and API token.
+/// Loads, saves and deletes the account id, the API token and the signing key.
 ///
 /// Every method that touches the keychain blocks (D-Bus IPC on Linux, possibly an unlock
 /// prompt); async callers must call it inside `tokio::task::spawn_blocking`.
@@ -39,6 +47,7 @@ pub struct CredentialStore {
     environment: Box<dyn Environment>,
     keychain: Box<dyn Keychain>,
     session: Mutex<Option<Credentials>>,
+    session_signing_key: Mutex<Option<SecretString>>,
 }
 
 impl CredentialStore {
@@ -60,6 +69,7 @@ impl CredentialStore {
             service,
             environment: Box::new(environment),
             session: Mutex::new(None),
+            session_signing_key: Mutex::new(None),
         }
     }
 
@@ -143,6 +153,10 @@ impl CredentialStore {
     /// Deletes both keychain entries and any credentials kept for this run. Entries that do
     /// not exist are fine.
     ///
+    /// The signing key stays, in the keychain and in memory. It belongs to the same account, but
+    /// a user who forgets the token to enter it again should not lose a key that Stream shows
+    /// only once. [`delete_signing_key`](Self::delete_signing_key) removes it.
+    ///
     /// # Errors
     ///
     /// Returns the first keychain error; both deletions are attempted either way.
@@ -195,6 +209,7 @@ impl CredentialStore {
             environment: Box::new(environment),
             keychain: Box::new(keychain),
             session: Mutex::new(None),
+            session_signing_key: Mutex::new(None),
         }
     }
 }
@@ -234,28 +249,13 @@ mod tests {
     const OTHER_ACCOUNT: &str = "fedcba9876543210fedcba9876543210";
     const OTHER_TOKEN: &str = "Zz9yXx8wVv7uTt6sRr5qQp4oOn3mMl2kKj1iIh0g";
 
-    /// Lets a test keep a handle on the keychain that the store owns.
-    struct Shared(Arc<MemoryKeychain>);
-
-    impl Keychain for Shared {
-        fn get(&self, entry: &str) -> Result<Option<String>> {
-            self.0.get(entry)
-        }
-        fn set(&self, entry: &str, value: &str) -> Result<()> {
-            self.0.set(entry, value)
-        }
-        fn delete(&self, entry: &str) -> Result<()> {
-            self.0.delete(entry)
-        }
-    }
-
     fn store_with(env: &[(&str, &str)]) -> (CredentialStore, Arc<MemoryKeychain>) {
         let environment: HashMap<String, String> = env
             .iter()
             .map(|(name, value)| (name.to_string(), value.to_string()))
             .collect();
         let keychain = Arc::new(MemoryKeychain::default());
-        let store = CredentialStore::with_keychain(environment, Shared(Arc::clone(&keychain)));
+        let store = CredentialStore::with_keychain(environment, Arc::clone(&keychain));
         (store, keychain)
     }
 

@@ -1,4 +1,5 @@
-//! Round trips through the real OS keychain, checked independently with `secret-tool`.
+//! Round trips of the credentials and the signing key through the real OS keychain, checked
+//! independently with `secret-tool`.
 //!
 //! These tests run only when `OFFSTREAM_KEYCHAIN_TESTS=1`, which `scripts/with-keyring.sh` sets
 //! after it starts a private D-Bus session with an unlocked gnome-keyring:
@@ -9,17 +10,22 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use offstream_credentials::{
-    CredentialStore, Credentials, Error, Source, ACCOUNT_ID_ENTRY, API_TOKEN_ENTRY,
+    CredentialStore, Credentials, Error, SecretString, Source, ACCOUNT_ID_ENTRY, API_TOKEN_ENTRY,
+    SIGNING_KEY_ENTRY,
 };
 
 const ACCOUNT: &str = "0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "Ab3dEf6hIj9lMn2pQr5tUv8xYz_-1234567890Ab";
 const OTHER_ACCOUNT: &str = "fedcba9876543210fedcba9876543210";
 const OTHER_TOKEN: &str = "Zz9yXx8wVv7uTt6sRr5qQp4oOn3mMl2kKj1iIh0g";
+// The store treats the key as opaque text, so it need not be a real key.
+const SIGNING_KEY: &str =
+    r#"{"id":"0f1e2d3c4b5a69788796a5b4c3d2e1f0","pem":"LS0tLS1CRUdJTiBSU0E="}"#;
 
 /// Returns true when the keychain tests should run, and prints a skip line otherwise.
 fn keychain_tests_enabled(test: &str) -> bool {
@@ -229,6 +235,190 @@ fn keychain_services_are_separate() {
     store(&first).delete().expect("delete");
 }
 
+#[test]
+fn signing_key_round_trip() {
+    if !keychain_tests_enabled("signing_key_round_trip") {
+        return;
+    }
+    let service = service_name("key_round_trip");
+    let store = store(&service);
+
+    store
+        .save_signing_key(&SecretString::new(SIGNING_KEY))
+        .expect("save signing key");
+    let loaded = store.load_signing_key().expect("load signing key");
+    let (key, source) = loaded.as_ref().expect("signing key after save");
+
+    assert_eq!(*source, Source::Keychain);
+    assert_eq!(key.expose(), SIGNING_KEY);
+    assert!(!format!("{loaded:?}").contains(SIGNING_KEY));
+    assert_eq!(
+        secret_tool_lookup(&service, SIGNING_KEY_ENTRY).as_deref(),
+        Some(SIGNING_KEY)
+    );
+
+    store.delete_signing_key().expect("delete signing key");
+
+    assert!(store
+        .load_signing_key()
+        .expect("load after delete")
+        .is_none());
+    assert_eq!(secret_tool_lookup(&service, SIGNING_KEY_ENTRY), None);
+}
+
+#[test]
+fn signing_key_survives_new_store() {
+    if !keychain_tests_enabled("signing_key_survives_new_store") {
+        return;
+    }
+    let service = service_name("key_new_store");
+    store(&service)
+        .save_signing_key(&SecretString::new(SIGNING_KEY))
+        .expect("save signing key");
+
+    let (key, source) = store(&service)
+        .load_signing_key()
+        .expect("load signing key")
+        .expect("signing key");
+
+    assert_eq!(source, Source::Keychain);
+    assert_eq!(key.expose(), SIGNING_KEY);
+    store(&service).delete_signing_key().expect("delete");
+}
+
+/// A 4096-bit RSA key in PEM is about 3,200 characters, and this value is about 4,000 bytes.
+/// The Secret Service stores it whole, but Windows Credential Manager would reject it because it
+/// keeps at most 2,560 bytes per item.
+#[test]
+fn signing_key_large_value_round_trip() {
+    if !keychain_tests_enabled("signing_key_large_value_round_trip") {
+        return;
+    }
+    let service = service_name("key_large");
+    let large = format!(r#"{{"id":"key","pem":"{}"}}"#, "QUJD".repeat(1000));
+    let store = store(&service);
+
+    store
+        .save_signing_key(&SecretString::new(large.clone()))
+        .expect("save large signing key");
+    let (key, _) = store
+        .load_signing_key()
+        .expect("load signing key")
+        .expect("signing key");
+
+    assert_eq!(key.expose(), large);
+    store.delete_signing_key().expect("delete");
+}
+
+#[test]
+fn signing_key_save_replaces_item() {
+    if !keychain_tests_enabled("signing_key_save_replaces_item") {
+        return;
+    }
+    let service = service_name("key_replace");
+    let store = store(&service);
+    let newer = SIGNING_KEY.replace("0f1e", "aaaa");
+
+    store
+        .save_signing_key(&SecretString::new(SIGNING_KEY))
+        .expect("first save");
+    store
+        .save_signing_key(&SecretString::new(newer.clone()))
+        .expect("second save");
+    let (key, _) = store
+        .load_signing_key()
+        .expect("load signing key")
+        .expect("signing key");
+
+    assert_eq!(key.expose(), newer);
+    assert_eq!(secret_tool_count(&service, SIGNING_KEY_ENTRY), 1);
+    store.delete_signing_key().expect("delete");
+}
+
+#[test]
+fn signing_key_reads_foreign_item() {
+    if !keychain_tests_enabled("signing_key_reads_foreign_item") {
+        return;
+    }
+    let service = service_name("key_foreign");
+    secret_tool_store(&service, SIGNING_KEY_ENTRY, SIGNING_KEY);
+
+    let (key, source) = store(&service)
+        .load_signing_key()
+        .expect("load signing key")
+        .expect("signing key");
+
+    assert_eq!(source, Source::Keychain);
+    assert_eq!(key.expose(), SIGNING_KEY);
+    store(&service).delete_signing_key().expect("delete");
+}
+
+#[test]
+fn signing_key_kept_by_delete() {
+    if !keychain_tests_enabled("signing_key_kept_by_delete") {
+        return;
+    }
+    let service = service_name("key_kept");
+    let store = store(&service);
+    store
+        .save(&Credentials::new(ACCOUNT, TOKEN).unwrap())
+        .expect("save credentials");
+    store
+        .save_signing_key(&SecretString::new(SIGNING_KEY))
+        .expect("save signing key");
+
+    store.delete().expect("delete credentials");
+    let reloaded = self::store(&service);
+
+    assert!(reloaded.load().expect("load").is_none());
+    assert_eq!(secret_tool_lookup(&service, API_TOKEN_ENTRY), None);
+    assert_eq!(
+        secret_tool_lookup(&service, SIGNING_KEY_ENTRY).as_deref(),
+        Some(SIGNING_KEY)
+    );
+    assert!(reloaded
+        .load_signing_key()
+        .expect("load signing key")
+        .is_some());
+    reloaded.delete_signing_key().expect("delete signing key");
+}
+
+#[test]
+fn signing_key_delete_missing_is_ok() {
+    if !keychain_tests_enabled("signing_key_delete_missing_is_ok") {
+        return;
+    }
+    let service = service_name("key_delete_missing");
+    assert!(store(&service).delete_signing_key().is_ok());
+}
+
+#[test]
+fn signing_key_session_over_keychain() {
+    if !keychain_tests_enabled("signing_key_session_over_keychain") {
+        return;
+    }
+    let service = service_name("key_session");
+    let store = store(&service);
+    let session_key = SIGNING_KEY.replace("0f1e", "bbbb");
+    store
+        .save_signing_key(&SecretString::new(SIGNING_KEY))
+        .expect("save signing key");
+
+    store.use_session_signing_key(SecretString::new(session_key.clone()));
+    let (key, source) = store
+        .load_signing_key()
+        .expect("load signing key")
+        .expect("signing key");
+
+    assert_eq!(source, Source::Session);
+    assert_eq!(key.expose(), session_key);
+    assert_eq!(
+        secret_tool_lookup(&service, SIGNING_KEY_ENTRY).as_deref(),
+        Some(SIGNING_KEY)
+    );
+    store.delete_signing_key().expect("delete");
+}
+
 /// Set in the child process of `keychain_without_login_keyring_is_locked`.
 const LOCKED_CHILD_FLAG: &str = "OFFSTREAM_LOCKED_KEYRING_CHILD";
 
@@ -246,6 +436,12 @@ fn keychain_without_login_keyring_is_locked() {
         println!("save error: {error}");
         assert!(matches!(error, Error::Locked), "{error:?}");
         assert!(error.to_string().contains("Unlock it"));
+
+        let key_error = store
+            .save_signing_key(&SecretString::new(SIGNING_KEY))
+            .expect_err("saving the signing key must fail without a login keyring");
+        println!("save_signing_key error: {key_error}");
+        assert!(matches!(key_error, Error::Locked), "{key_error:?}");
         return;
     }
     if !keychain_tests_enabled("keychain_without_login_keyring_is_locked") {
@@ -260,7 +456,8 @@ fn keychain_without_login_keyring_is_locked() {
         set_private(dir);
     }
     let test_binary = std::env::current_exe().expect("test binary path");
-    let mut child = Command::new("dbus-run-session")
+    let mut command = Command::new("dbus-run-session");
+    command
         .arg("--")
         .arg(test_binary)
         .args([
@@ -272,11 +469,110 @@ fn keychain_without_login_keyring_is_locked() {
         .env("XDG_DATA_HOME", &data_dir)
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
-        .env(LOCKED_CHILD_FLAG, "1")
+        .env(LOCKED_CHILD_FLAG, "1");
+    run_child_test(command, "dbus-run-session (apt-get install dbus)");
+}
+
+/// Set in the child process of `keychain_locked_collection_is_locked`.
+const LOCKED_COLLECTION_CHILD_FLAG: &str = "OFFSTREAM_LOCKED_COLLECTION_CHILD";
+
+/// A keyring that contains the items but was locked after they were saved must give the same
+/// `Locked` error for the signing key as for the credentials. Locking the collection would break
+/// the other tests on the shared bus, so the check runs in a child process inside its own
+/// `scripts/with-keyring.sh` session. Without a display the unlock prompt cannot be shown, so
+/// gnome-keyring fails it at once.
+#[test]
+fn keychain_locked_collection_is_locked() {
+    if std::env::var_os(LOCKED_COLLECTION_CHILD_FLAG).is_some() {
+        check_locked_collection();
+        return;
+    }
+    if !keychain_tests_enabled("keychain_locked_collection_is_locked") {
+        return;
+    }
+
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/with-keyring.sh");
+    let test_binary = std::env::current_exe().expect("test binary path");
+    let mut command = Command::new("bash");
+    command
+        .arg(script)
+        .arg(test_binary)
+        .args([
+            "keychain_locked_collection_is_locked",
+            "--exact",
+            "--nocapture",
+        ])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env(LOCKED_COLLECTION_CHILD_FLAG, "1")
+        // The outer run of the script sets this, and it would make the script skip its own
+        // session and lock the keyring of this one.
+        .env_remove("OFFSTREAM_WITH_KEYRING_INNER");
+    run_child_test(command, "scripts/with-keyring.sh");
+}
+
+/// Runs in the child: saves both kinds of secret, locks the login collection and reads them.
+fn check_locked_collection() {
+    let service = "dev.offstream.test.locked-collection";
+    let before = store(service);
+    before
+        .save(&Credentials::new(ACCOUNT, TOKEN).unwrap())
+        .expect("save credentials while unlocked");
+    before
+        .save_signing_key(&SecretString::new(SIGNING_KEY))
+        .expect("save signing key while unlocked");
+
+    lock_login_collection();
+    let after = store(service);
+    let credentials_error = after.load().expect_err("load must fail while locked");
+    let key_error = after
+        .load_signing_key()
+        .expect_err("load_signing_key must fail while locked");
+    let save_key_error = after
+        .save_signing_key(&SecretString::new(SIGNING_KEY))
+        .expect_err("save_signing_key must fail while locked");
+    println!("load error: {credentials_error}");
+    println!("load_signing_key error: {key_error}");
+    println!("save_signing_key error: {save_key_error}");
+
+    assert!(
+        matches!(credentials_error, Error::Locked),
+        "{credentials_error:?}"
+    );
+    assert!(matches!(key_error, Error::Locked), "{key_error:?}");
+    assert!(
+        matches!(save_key_error, Error::Locked),
+        "{save_key_error:?}"
+    );
+    assert!(!key_error.to_string().contains(SIGNING_KEY));
+}
+
+/// Locks the login keyring that `scripts/with-keyring.sh` created, through the Secret Service
+/// `Lock` method, which needs no prompt.
+fn lock_login_collection() {
+    let status = Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.secrets",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.Lock",
+            "array:objpath:/org/freedesktop/secrets/collection/login",
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .expect("run dbus-send (apt-get install dbus)");
+    assert!(status.success(), "dbus-send Lock failed: {status}");
+}
+
+/// Runs `command`, which starts this test binary again for one test, and checks that the child
+/// ran that test and passed. `program` names what is run, for the error when it cannot start.
+fn run_child_test(mut command: Command, program: &str) {
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("run dbus-run-session (apt-get install dbus)");
+        .unwrap_or_else(|error| panic!("run {program}: {error}"));
 
     // A prompt that waits for a user would hang the suite, so the child gets a deadline.
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -7,10 +7,11 @@
 use std::collections::HashMap;
 use std::process::Command;
 
-use offstream_credentials::{CredentialStore, Credentials, Error, Source};
+use offstream_credentials::{CredentialStore, Credentials, Error, SecretString, Source};
 
 const CHILD_FLAG: &str = "OFFSTREAM_NO_BUS_CHILD";
 const TEST_NAME: &str = "keychain_unavailable_without_bus";
+const SIGNING_KEY: &str = r#"{"id":"key-no-bus","pem":"LS0tLS1CRUdJTiBSU0E="}"#;
 
 #[test]
 fn keychain_unavailable_without_bus() {
@@ -83,4 +84,57 @@ fn check_without_bus() {
         .expect("session credentials");
     assert_eq!(source, Source::Session);
     assert_eq!(loaded, credentials);
+
+    check_signing_key_without_bus(&store);
+}
+
+/// Checks that the signing key gets the same errors as the credentials, and the same opt-in.
+fn check_signing_key_without_bus(store: &CredentialStore) {
+    let signing_key = SecretString::new(SIGNING_KEY);
+
+    let load_error = store
+        .load_signing_key()
+        .expect_err("load_signing_key must fail without a keychain");
+    println!("load_signing_key error: {load_error}");
+    assert!(
+        matches!(load_error, Error::Unavailable { .. }),
+        "{load_error:?}"
+    );
+    assert!(
+        load_error.to_string().contains("for this run only"),
+        "{load_error}"
+    );
+
+    let save_error = store
+        .save_signing_key(&signing_key)
+        .expect_err("save_signing_key must fail without a keychain");
+    assert!(
+        matches!(save_error, Error::Unavailable { .. }),
+        "{save_error:?}"
+    );
+    assert!(!save_error.to_string().contains(SIGNING_KEY));
+
+    store.use_session_signing_key(signing_key);
+    let (loaded, source) = store
+        .load_signing_key()
+        .expect("load session signing key")
+        .expect("session signing key");
+    assert_eq!(source, Source::Session);
+    assert_eq!(loaded.expose(), SIGNING_KEY);
+
+    let delete_error = store
+        .delete_signing_key()
+        .expect_err("delete_signing_key must fail without a keychain");
+    assert!(
+        matches!(delete_error, Error::Unavailable { .. }),
+        "{delete_error:?}"
+    );
+    // The key kept for this run is gone, so the load reaches the missing keychain again.
+    let reload_error = store
+        .load_signing_key()
+        .expect_err("load after delete must fail without a keychain");
+    assert!(
+        matches!(reload_error, Error::Unavailable { .. }),
+        "{reload_error:?}"
+    );
 }
