@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use tracing::debug;
 
+use crate::clock::ServerClock;
 use crate::error::{excerpt, ApiMessage, Error};
 use crate::token::ApiToken;
 use crate::types::{Download, DownloadType, Downloads, Video};
@@ -60,6 +61,15 @@ pub struct StreamClient {
     http: reqwest::Client,
     config: ClientConfig,
     host: String,
+    clock: ServerClock,
+}
+
+/// Whether a response body may be quoted in an error. Bodies of the key and token endpoints
+/// hold secrets, so their errors never quote them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sensitivity {
+    Public,
+    Secret,
 }
 
 /// The v4 envelope. `total` and `range` are only sent by the video list.
@@ -127,7 +137,18 @@ impl StreamClient {
             .build()
             .map_err(|e| Error::Config(format!("cannot create the HTTP client: {e}")))?;
         let host = base.host_str().unwrap_or("the API").to_owned();
-        Ok(Self { http, config, host })
+        Ok(Self {
+            http,
+            config,
+            host,
+            clock: ServerClock::default(),
+        })
+    }
+
+    /// Returns the server clock estimate that every API response updates. Clones of this
+    /// client share it.
+    pub fn server_clock(&self) -> &ServerClock {
+        &self.clock
     }
 
     /// Returns the account id.
@@ -234,6 +255,31 @@ impl StreamClient {
         query: &[(&str, String)],
         what: &str,
     ) -> Result<Success<T>, Error> {
+        self.send(method, path, query, None, what, Sensitivity::Public)
+            .await
+    }
+
+    /// Sends one API request with an optional JSON body and parses the envelope.
+    pub(crate) async fn request<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        what: &str,
+        sensitivity: Sensitivity,
+    ) -> Result<Success<T>, Error> {
+        self.send(method, path, &[], body, what, sensitivity).await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&serde_json::Value>,
+        what: &str,
+        sensitivity: Sensitivity,
+    ) -> Result<Success<T>, Error> {
         let url = format!(
             "{}/accounts/{}{}",
             self.config.api_base, self.config.account_id, path
@@ -241,22 +287,41 @@ impl StreamClient {
         let request_name = format!("{method} {path}");
         debug!(request = %request_name, "calling the Stream API");
 
-        let response = self
+        let mut request = self
             .http
             .request(method, &url)
             .header(
                 AUTHORIZATION,
                 format!("Bearer {}", self.config.api_token.expose()),
             )
-            .query(query)
-            .send()
-            .await
-            .map_err(|e| self.network_error(e))?;
+            .query(query);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.map_err(|e| self.network_error(e))?;
+        self.clock.observe(response.headers());
         let status = response.status();
         let retry_after = retry_after(response.headers());
         let body = response.bytes().await.map_err(|e| self.network_error(e))?;
 
-        parse_envelope(&request_name, status, retry_after, &body, what)
+        let parsed = parse_envelope(&request_name, status, retry_after, &body, what);
+        match (parsed, sensitivity) {
+            // The serde message can quote a value as well as the excerpt, so both go.
+            (
+                Err(Error::InvalidResponse {
+                    request, status, ..
+                }),
+                Sensitivity::Secret,
+            ) => Err(Error::InvalidResponse {
+                request,
+                status,
+                detail:
+                    "the result is not in the expected form (not quoted, because it holds secrets)"
+                        .to_owned(),
+                excerpt: String::new(),
+            }),
+            (parsed, _) => parsed,
+        }
     }
 
     fn network_error(&self, error: reqwest::Error) -> Error {
@@ -370,7 +435,7 @@ fn is_path_safe(value: &str) -> bool {
 }
 
 /// Rejects uids that would change the request path, with a hint for the common mistakes.
-fn check_uid(uid: &str) -> Result<(), Error> {
+pub(crate) fn check_uid(uid: &str) -> Result<(), Error> {
     const MAX_UID_LEN: usize = 64;
     if uid.starts_with("eyJ") && uid.matches('.').count() == 2 {
         return Err(Error::Config(

@@ -195,7 +195,8 @@ fn mask_long_tokens(text: &str) -> String {
         run.clear();
     };
     for ch in text.chars() {
-        if ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.') {
+        // Base64's `+`, `/` and `=` join a run too, so base64 key material is masked whole.
+        if ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.' | '+' | '/' | '=') {
             run.push(ch);
         } else {
             flush(&mut run, &mut out);

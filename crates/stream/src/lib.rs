@@ -12,18 +12,27 @@
 //! - [`list::ListQuery`] and [`StreamClient::list_all`]: walks accounts past the 1,000-video page
 //!   limit by creation time, without losing or repeating videos that share a `created` value.
 //!
-//! Secrets: the API token lives in [`ApiToken`], whose `Debug` and `Display` print a redaction,
-//! and no error message ever includes it.
+//! - [`StreamClient::create_signing_key`], [`StreamClient::create_token`]: signing keys and
+//!   API-signed tokens for videos that require signed URLs.
+//! - [`ServerClock`]: the server's time, estimated from each response's `Date` header, so
+//!   tokens are valid even when the local clock is off.
+//!
+//! Secrets: the API token lives in [`ApiToken`], key material and tokens in [`SecretText`];
+//! their `Debug` and `Display` print a redaction, and no error message ever includes them.
 
 mod client;
+mod clock;
 mod error;
+mod keys;
 mod lenient;
 pub mod list;
 mod token;
 mod types;
 
 pub use client::{ClientConfig, StreamClient, DEFAULT_API_BASE};
+pub use clock::{local_now_unix, ServerClock, LARGE_SKEW_SECS};
 pub use error::{ApiMessage, Error};
+pub use keys::{CreatedSigningKey, SecretText, SigningKeySummary, TokenOptions};
 pub use token::ApiToken;
 pub use types::{
     Download, DownloadStatus, DownloadType, Downloads, Video, VideoState, VideoStatus,
