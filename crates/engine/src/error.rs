@@ -54,11 +54,28 @@ pub enum EngineError {
         reason: String,
     },
 
-    /// The video requires signed URLs, which the engine cannot download yet.
-    #[error("video '{uid}' requires signed URLs, which Offstream cannot download yet; turn off \"Require signed URLs\" for it in Stream to download it")]
-    SignedUrlsRequired { uid: String },
+    /// A video requires signed URLs and no way to sign tokens is set up.
+    #[error("video '{uid}' is private (it requires signed URLs), so its download needs a signed token: add or create a signing key (`offstream keys add` or `offstream keys create`, or Settings in the app), or allow the token endpoint")]
+    SigningKeyNeeded { uid: String },
 
-    /// The delivery host responded to a download request with an error status.
+    /// The stored signing key cannot sign; the text names the problem, never the key.
+    #[error(
+        "the signing key cannot be used: {0}. Remove it and add the key again, or create a new one"
+    )]
+    SigningKey(String),
+
+    /// The account no longer lists the signing key, so Cloudflare rejects its tokens.
+    #[error("signing key {key_id} was revoked or deleted on Cloudflare, so its tokens are refused. Remove it and add or create a new key. The partial file is kept")]
+    SigningKeyRevoked { key_id: String },
+
+    /// The delivery host kept refusing fresh tokens, or the token endpoint returned an unusable one.
+    #[error("the signed token for video '{uid}' was refused: {detail}. The partial file is kept")]
+    TokenRejected { uid: String, detail: String },
+
+    /// Tokens are refused and this computer's clock is far from Cloudflare's.
+    #[error("this computer's clock is {} Cloudflare's, and the signed token for video '{uid}' was refused. Set the clock (turn on automatic time), then retry; the partial file is kept", skew_text(*.skew_secs))]
+    ClockSkew { uid: String, skew_secs: i64 },
+
     #[error("the delivery host responded with HTTP {status} to the download request of video '{uid}'{}", delivery_hint(*.status))]
     Delivery { uid: String, status: u16 },
 
@@ -93,11 +110,27 @@ pub enum EngineError {
 
 fn delivery_hint(status: u16) -> &'static str {
     match status {
-        401 | 403 => ": the video may require signed URLs, which downloads do not support yet",
+        401 | 403 => ": the URL or its token was refused; retry to sign a fresh one",
         404 | 410 => ": the file is not there; retry to fetch a fresh download URL",
         429 => ": too many requests; wait a few minutes and retry",
         s if s >= 500 => ": the server failed; retry later",
         _ => "",
+    }
+}
+
+/// Says how far and which way the local clock is off, for a message.
+fn skew_text(skew_secs: i64) -> String {
+    let minutes = (skew_secs.unsigned_abs() + 30) / 60;
+    let amount = if minutes == 0 {
+        format!("{} s", skew_secs.unsigned_abs())
+    } else {
+        format!("{minutes} min")
+    };
+    // A positive skew means the server is ahead, so this computer is behind.
+    if skew_secs >= 0 {
+        format!("{amount} behind")
+    } else {
+        format!("{amount} ahead of")
     }
 }
 
@@ -137,7 +170,11 @@ impl EngineError {
             Self::Disk { .. } => "disk",
             Self::Cancelled => "cancelled",
             Self::DownloadFailed { .. } => "download_error",
-            Self::SignedUrlsRequired { .. } => "signed_urls",
+            Self::SigningKeyNeeded { .. } => "signing_key_needed",
+            Self::SigningKey(_) => "signing_key_invalid",
+            Self::SigningKeyRevoked { .. } => "signing_key_revoked",
+            Self::TokenRejected { .. } => "token_rejected",
+            Self::ClockSkew { .. } => "clock_skew",
             Self::Delivery { status, .. } => match status {
                 401 | 403 => "auth",
                 404 | 410 => "not_found",
@@ -168,6 +205,17 @@ impl EngineError {
             Self::Delivery { status, .. } => matches!(status, 404 | 408 | 429) || *status >= 500,
             _ => false,
         }
+    }
+
+    /// Returns true for a 401 or 403 from the delivery host: a refused URL or token.
+    pub fn is_auth_refusal(&self) -> bool {
+        matches!(
+            self,
+            Self::Delivery {
+                status: 401 | 403,
+                ..
+            }
+        )
     }
 
     /// Returns the `{code, message}` pair that the UI and the catalog store.

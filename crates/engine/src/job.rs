@@ -32,7 +32,19 @@ use crate::catalog::{JobUpdate, LibraryItem, NewItem};
 use crate::error::{EngineError, ErrorInfo};
 use crate::manager::Shared;
 use crate::names::PART_SUFFIX;
+use crate::signer::{self, SignedUrl, TokenSigner, TokenTarget};
 use crate::transfer::{self, TransferEvent, TransferRequest, VerifiedPart};
+
+/// Refusals of fresh tokens in a row, with no bytes gained between them, before the job gives up.
+const MAX_TOKEN_REFUSALS: u32 = 2;
+
+/// Where a job's file comes from.
+struct Source {
+    /// The download URL from the API; for a private video, the token replaces its uid.
+    url: String,
+    private: bool,
+    expected_duration: Option<f64>,
+}
 
 /// Identifier of a job: its row id in the catalog's `jobs` table.
 pub type JobId = i64;
@@ -326,6 +338,10 @@ impl Job {
         self.reporter.snapshot.title = Some(video.display_name().to_owned());
         self.reporter.publish();
         check_downloadable(&video)?;
+        if video.require_signed_urls && matches!(shared.signer(), TokenSigner::None) {
+            // Fail before enabling anything on Stream, so the account is left as it was.
+            return Err(EngineError::SigningKeyNeeded { uid });
+        }
 
         let download_type = self.download_type();
         let created = self
@@ -342,8 +358,13 @@ impl Job {
         self.reporter.snapshot.bytes_total = expected_total;
         self.reporter.set_phase(JobPhase::Transferring);
 
+        let source = Source {
+            url,
+            private: video.require_signed_urls,
+            expected_duration: video.duration,
+        };
         let verified = self
-            .transfer_with_retries(url, &part_path, expected_total, video.duration)
+            .transfer_with_retries(source, &part_path, expected_total)
             .await?;
         drop(transfer_slot);
 
@@ -549,30 +570,50 @@ impl Job {
             .map(|part| (part, None))
     }
 
+    /// Transfers the file, resuming its `.part` after transient failures. For a private video
+    /// every request carries a token: a fresh one when the last is near expiry or was refused,
+    /// because a token may expire during a long transfer. A refused token never costs the
+    /// partial file.
     async fn transfer_with_retries(
         &mut self,
-        mut url: String,
+        mut source: Source,
         part_path: &Path,
         expected_total: Option<u64>,
-        expected_duration: Option<f64>,
     ) -> Result<VerifiedPart, EngineError> {
         let options = self.shared().options.clone();
         let uid = self.uid().to_owned();
         let mut expected_total = expected_total;
         let mut attempt = 0;
+        let mut signed: Option<SignedUrl> = None;
+        let mut refusals = 0;
 
         loop {
-            let http = self.shared().client().http_client().clone();
+            let client = self.shared().client();
+            if source.private {
+                let stale = signed
+                    .as_ref()
+                    .is_none_or(|url| url.is_near_expiry(client.server_clock().now_unix()));
+                if stale {
+                    signed = Some(self.sign(&client, &source.url, expected_total).await?);
+                }
+            }
+            let url = signed
+                .as_ref()
+                .map_or(source.url.as_str(), SignedUrl::expose);
+            let bytes_before = self.reporter.snapshot.bytes_done;
+
+            let http = client.http_client().clone();
             let request = TransferRequest {
                 http: &http,
-                url: &url,
+                url,
                 uid: &uid,
                 job_id: self.reporter.snapshot.id,
                 part_path,
                 expected_total,
-                expected_duration,
+                expected_duration: source.expected_duration,
                 progress_interval: options.progress_interval,
                 cancel: &self.cancel,
+                clock: Some(client.server_clock()),
             };
             let reporter = &mut self.reporter;
             let result =
@@ -582,11 +623,26 @@ impl Job {
                 Ok(verified) => return Ok(verified),
                 Err(error) => error,
             };
+            expected_total = self.reporter.snapshot.bytes_total;
+            if self.reporter.snapshot.bytes_done > bytes_before {
+                refusals = 0;
+            }
+
+            if source.private && error.is_auth_refusal() {
+                refusals += 1;
+                warn!(job_id = self.id(), uid = %uid, refusals, "the delivery host refused the signed token");
+                if refusals > MAX_TOKEN_REFUSALS {
+                    return Err(self.diagnose_refusal(&client).await);
+                }
+                // A fresh token at once: the refusal's `Date` header has already corrected the
+                // server clock, so an expired token or a skewed clock is fixed by re-signing.
+                signed = None;
+                continue;
+            }
             if !error.is_transient() || attempt >= options.transfer_retries {
                 return Err(error);
             }
 
-            expected_total = self.reporter.snapshot.bytes_total;
             let wait = retry_delay(
                 options.retry_base_delay,
                 options.retry_max_delay,
@@ -601,8 +657,63 @@ impl Job {
             let download_type = self.download_type();
             let downloads = self.fetch_downloads(&uid).await?;
             if let Some(fresh) = downloads.get(download_type).and_then(|d| d.url.clone()) {
-                url = fresh;
+                if fresh != source.url {
+                    signed = None;
+                }
+                source.url = fresh;
             }
+        }
+    }
+
+    /// Makes the signed download URL of this job's video.
+    async fn sign(
+        &self,
+        client: &StreamClient,
+        url: &str,
+        expected_bytes: Option<u64>,
+    ) -> Result<SignedUrl, EngineError> {
+        let signer = self.shared().signer();
+        let target = TokenTarget {
+            uid: self.uid(),
+            url,
+            expected_bytes,
+            access_rules: &self.shared().options.token_access_rules,
+        };
+        let signed = tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => return Err(EngineError::Cancelled),
+            signed = signer::signed_url(&signer, client, &target) => signed?,
+        };
+        debug!(job_id = self.id(), signer = ?signer, "signed a token for the download");
+        Ok(signed)
+    }
+
+    /// Names the likely cause after fresh tokens were refused several times: a revoked key,
+    /// a clock too far off, or else the token itself.
+    async fn diagnose_refusal(&self, client: &StreamClient) -> EngineError {
+        let uid = self.uid().to_owned();
+        if let TokenSigner::Key(key) = self.shared().signer() {
+            let listed = self
+                .call_api(|client| async move { client.signing_keys().await })
+                .await;
+            if let Ok(keys) = listed {
+                if !keys.iter().any(|listed| listed.id == key.id()) {
+                    return EngineError::SigningKeyRevoked {
+                        key_id: key.id().to_owned(),
+                    };
+                }
+            }
+        }
+        let clock = client.server_clock();
+        if clock.is_skew_large() {
+            return EngineError::ClockSkew {
+                uid,
+                skew_secs: clock.skew_secs().unwrap_or_default(),
+            };
+        }
+        EngineError::TokenRejected {
+            uid,
+            detail: "the delivery host refused fresh tokens several times; check that the signing key belongs to this account".to_owned(),
         }
     }
 
@@ -683,12 +794,6 @@ fn check_downloadable(video: &Video) -> Result<(), EngineError> {
                 "Stream is still processing it (state '{}'); retry once it is ready",
                 video.status.state.as_str()
             ),
-        });
-    }
-    if video.require_signed_urls {
-        // TODO: mint a signed token with `downloadable: true` and put it in place of the uid.
-        return Err(EngineError::SignedUrlsRequired {
-            uid: video.uid.clone(),
         });
     }
     Ok(())
@@ -794,9 +899,9 @@ mod tests {
     }
 
     #[test]
-    fn downloadable_rejects_signed_video() {
+    fn downloadable_accepts_signed_video() {
         let v = video(r#"{"uid":"a","readyToStream":true,"requireSignedURLs":true}"#);
-        assert_eq!(check_downloadable(&v).unwrap_err().code(), "signed_urls");
+        assert!(check_downloadable(&v).is_ok());
     }
 
     #[test]

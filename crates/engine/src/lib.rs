@@ -9,6 +9,8 @@
 //! - [`JobManager`]: starts, cancels and awaits jobs, and broadcasts [`JobSnapshot`]s.
 //! - [`Catalog`]: the `catalog.sqlite3` file with [`LibraryItem`]s and job rows.
 //! - [`EngineError`]: one error type with a stable [`EngineError::code`].
+//! - [`TokenSigner`]: how tokens for private videos (those that require signed URLs) are made;
+//!   a refused or expiring token is replaced and the transfer resumes from its `.part`.
 //!
 //! Invariants:
 //! - A file appears in the library folder under its final name only after it was verified:
@@ -26,13 +28,15 @@
 //!   regardless of case and Unicode normalization.
 //!
 //! Modules: [`names`] (file names), [`verify`] (MP4 checks), [`catalog`] (SQLite),
-//! [`transfer`] (one body to disk), [`job`] (one video end to end), [`manager`] (many jobs).
+//! [`transfer`] (one body to disk), [`signer`] (tokens and signed URLs), [`job`] (one video end
+//! to end), [`manager`] (many jobs).
 
 pub mod catalog;
 pub mod error;
 pub mod job;
 pub mod manager;
 pub mod names;
+pub mod signer;
 pub mod transfer;
 pub mod verify;
 
@@ -40,3 +44,4 @@ pub use catalog::{Catalog, JobRecord, LibraryItem};
 pub use error::{EngineError, ErrorInfo};
 pub use job::{JobId, JobPhase, JobSnapshot};
 pub use manager::{EngineOptions, JobManager};
+pub use signer::TokenSigner;

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
+use offstream_signing::AccessRule;
 use offstream_stream::{DownloadType, StreamClient};
 use tokio::sync::{broadcast, watch, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -26,6 +27,7 @@ use crate::catalog::{Catalog, LibraryItem};
 use crate::error::EngineError;
 use crate::job::{self, part_name, JobId, JobSnapshot};
 use crate::names::{self, TakenNames};
+use crate::signer::TokenSigner;
 
 /// Settings of a [`JobManager`]. [`EngineOptions::default`] suits the real service.
 #[derive(Debug, Clone)]
@@ -56,6 +58,8 @@ pub struct EngineOptions {
     pub persist_interval: Duration,
     /// Snapshots a subscriber can fall behind before it misses some. Default 1,024.
     pub event_capacity: usize,
+    /// Access rules put into every token for a private video. Default none.
+    pub token_access_rules: Vec<AccessRule>,
 }
 
 impl Default for EngineOptions {
@@ -74,6 +78,7 @@ impl Default for EngineOptions {
             progress_interval: Duration::from_millis(200),
             persist_interval: Duration::from_secs(5),
             event_capacity: 1024,
+            token_access_rules: Vec::new(),
         }
     }
 }
@@ -91,6 +96,8 @@ impl EngineOptions {
                 self.poll_factor
             )));
         }
+        offstream_signing::validate_rules(&self.token_access_rules)
+            .map_err(|error| EngineError::Config(format!("token access rules: {error}")))?;
         if self.poll_initial.is_zero() || self.event_capacity == 0 {
             return Err(EngineError::Config(
                 "poll_initial and event_capacity must be above zero".to_owned(),
@@ -103,6 +110,7 @@ impl EngineOptions {
 /// State shared by the manager and its job tasks.
 pub(crate) struct Shared {
     client: RwLock<StreamClient>,
+    signer: RwLock<TokenSigner>,
     pub(crate) catalog: Arc<Catalog>,
     pub(crate) library_dir: PathBuf,
     pub(crate) options: EngineOptions,
@@ -125,6 +133,14 @@ impl Shared {
     /// Returns the current client; cloning shares its connection pool.
     pub(crate) fn client(&self) -> StreamClient {
         self.client
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Returns how tokens for private videos are made right now.
+    pub(crate) fn signer(&self) -> TokenSigner {
+        self.signer
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
@@ -238,6 +254,7 @@ impl JobManager {
 
         let shared = Shared {
             client: RwLock::new(client),
+            signer: RwLock::new(TokenSigner::None),
             catalog,
             transfer_slots: Semaphore::new(options.max_concurrent_transfers),
             job_slots: Semaphore::new(options.max_active_jobs),
@@ -250,6 +267,20 @@ impl JobManager {
         Ok(Self {
             shared: Arc::new(shared),
         })
+    }
+
+    /// Sets how tokens for private videos are made. Running jobs use it for their next token.
+    pub fn set_signer(&self, signer: TokenSigner) {
+        *self
+            .shared
+            .signer
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = signer;
+    }
+
+    /// Returns how tokens for private videos are made.
+    pub fn signer(&self) -> TokenSigner {
+        self.shared.signer()
     }
 
     /// Replaces the Stream client, for example after the user entered new credentials.

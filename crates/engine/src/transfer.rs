@@ -29,6 +29,8 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufWriter};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+use offstream_stream::ServerClock;
+
 use crate::error::EngineError;
 use crate::job::JobId;
 use crate::names::PART_SUFFIX;
@@ -61,6 +63,9 @@ pub struct TransferRequest<'a> {
     pub progress_interval: Duration,
     /// Stops the transfer promptly; the `.part` is kept.
     pub cancel: &'a CancellationToken,
+    /// Learns the server's time from each response's `Date` header, so a token refused for
+    /// its times is re-signed with corrected ones.
+    pub clock: Option<&'a ServerClock>,
 }
 
 /// Progress of a transfer.
@@ -279,7 +284,13 @@ async fn send(
     tokio::select! {
         biased;
         () = request.cancel.cancelled() => Err(EngineError::Cancelled),
-        result = builder.send() => result.map_err(|e| network_error(request.uid, e)),
+        result = builder.send() => {
+            let response = result.map_err(|e| network_error(request.uid, e))?;
+            if let Some(clock) = request.clock {
+                clock.observe(response.headers());
+            }
+            Ok(response)
+        }
     }
 }
 

@@ -521,6 +521,7 @@ async fn complete_part_is_verified_on_416() {
         expected_duration: None,
         progress_interval: Duration::ZERO,
         cancel: &cancel,
+        clock: None,
     };
     let verified = transfer::download(&request, |_| {}).await.unwrap();
 

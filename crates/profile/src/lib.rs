@@ -259,6 +259,7 @@ mod tests {
         let settings = Settings {
             library_dir: Some(temp.path().join("chosen")),
             api_base: Some("http://127.0.0.1:1/client/v4".into()),
+            ..Settings::default()
         };
         settings.save(temp.path()).unwrap();
         let vars = env(&[(ENV_DATA_DIR, temp.path().to_str().unwrap())]);

@@ -18,6 +18,14 @@ pub struct Settings {
     /// The API base URL the user set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_base: Option<String>,
+    /// True when the user allowed the API's token endpoint for private videos while no signing
+    /// key is stored. Cloudflare recommends that endpoint only for low volumes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub token_api_fallback: bool,
+    /// Access rules put into every token for a private video (`accessRules` of the token),
+    /// such as allowing only this network's address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub token_access_rules: Vec<offstream_signing::AccessRule>,
 }
 
 impl Settings {
@@ -75,6 +83,8 @@ mod tests {
         let settings = Settings {
             library_dir: Some(temp.path().join("x")),
             api_base: None,
+            token_api_fallback: true,
+            ..Settings::default()
         };
         settings.save(temp.path()).unwrap();
         assert_eq!(Settings::load(temp.path()).unwrap(), settings);
