@@ -20,6 +20,10 @@ const COMMANDS: &[&str] = &[
     "list_library",
     "delete_library_item",
     "reveal_library_item",
+    "add_signing_key",
+    "create_signing_key",
+    "remove_signing_key",
+    "set_token_api_fallback",
 ];
 
 fn main() {

@@ -18,6 +18,12 @@ pub fn credential_error(error: &offstream_credentials::Error) -> ErrorPayload {
     ErrorPayload::new(code, error.to_string())
 }
 
+/// Maps a signing key that cannot be parsed or used. The message names the problem, never
+/// the key material.
+pub fn key_error(error: &offstream_signing::KeyError) -> ErrorPayload {
+    ErrorPayload::new("invalid_key", error.to_string())
+}
+
 /// Maps an engine or catalog error.
 pub fn engine_error(error: offstream_engine::EngineError) -> ErrorPayload {
     ErrorPayload::from(error)

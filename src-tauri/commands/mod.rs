@@ -4,6 +4,7 @@
 mod account;
 mod jobs;
 mod library;
+mod signing;
 mod videos;
 
 use offstream_ipc::ErrorPayload;
@@ -26,6 +27,10 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         library::list_library,
         library::delete_library_item,
         library::reveal_library_item,
+        signing::add_signing_key,
+        signing::create_signing_key,
+        signing::remove_signing_key,
+        signing::set_token_api_fallback,
     ]
 }
 
@@ -86,5 +91,32 @@ mod tests {
             .map(|name| name.replace('-', "_"))
             .collect();
         assert_eq!(granted, contract());
+    }
+
+    /// The window may use only these plugin permissions: drag-out, the folder picker, and two
+    /// read-only fs calls. No write, remove or remote-URL grant may slip in.
+    #[test]
+    fn main_window_plugin_grants_are_minimal() {
+        let capability: serde_json::Value =
+            serde_json::from_str(include_str!("../capabilities/main.json")).unwrap();
+        let plugin_grants: BTreeSet<&str> = capability["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.as_str())
+            .filter(|p| !p.starts_with("allow-"))
+            .collect();
+        let expected: BTreeSet<&str> = [
+            "core:default",
+            "drag:default",
+            "dialog:allow-open",
+            "fs:allow-exists",
+            "fs:allow-stat",
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(plugin_grants, expected);
+        assert!(capability.get("remote").is_none(), "no remote URLs");
+        assert_eq!(capability["windows"], serde_json::json!(["main"]));
     }
 }

@@ -62,6 +62,7 @@ impl AppState {
             jobs,
         };
         self.replace_account(Some(account));
+        self.apply_signer();
         tracing::info!(source = ?source, "activated the account");
         Ok(())
     }
@@ -107,13 +108,12 @@ impl AppState {
 
     fn new_job_manager(&self, client: StreamClient) -> Result<JobManager, ErrorPayload> {
         let library_dir = self.profile().library_dir;
-        JobManager::new(
-            client,
-            Arc::clone(&self.catalog),
-            library_dir,
-            EngineOptions::default(),
-        )
-        .map_err(engine_error)
+        let options = EngineOptions {
+            token_access_rules: self.load_settings()?.token_access_rules,
+            ..EngineOptions::default()
+        };
+        JobManager::new(client, Arc::clone(&self.catalog), library_dir, options)
+            .map_err(engine_error)
     }
 
     /// Rebuilds the client (new API base) and, when asked, the job manager (new folder).
@@ -137,6 +137,7 @@ impl AppState {
             client,
             jobs,
         }));
+        self.apply_signer();
         Ok(())
     }
 

@@ -18,8 +18,10 @@ use tokio::sync::broadcast;
 
 mod account;
 mod library;
+mod signing;
 
 pub use account::Account;
+pub use signing::KeyStorage;
 
 use crate::error::profile_error;
 use crate::launch::LaunchOptions;
@@ -37,6 +39,7 @@ pub struct AppState {
     credentials: Arc<CredentialStore>,
     account: RwLock<Option<Arc<Account>>>,
     keychain_error: Mutex<Option<ErrorPayload>>,
+    signing_key: Mutex<Option<signing::ActiveKey>>,
     events: broadcast::Sender<JobSnapshot>,
     relay: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
 }
@@ -87,10 +90,12 @@ impl AppState {
             credentials: Arc::new(CredentialStore::new(DEFAULT_SERVICE)),
             account: RwLock::new(None),
             keychain_error: Mutex::new(None),
+            signing_key: Mutex::new(None),
             events,
             relay: Mutex::new(None),
         };
         state.allow_library_reads();
+        state.load_signing_key().await;
         state.load_initial_credentials().await;
         Ok(state)
     }
@@ -115,6 +120,7 @@ impl AppState {
             library_dir: profile.library_dir.display().to_string(),
             library_dir_from_env: profile.library_dir_origin == Origin::Environment,
             keychain_error: lock(&self.keychain_error).clone(),
+            signing: self.signing_status(),
         }
     }
 

@@ -80,6 +80,24 @@ describe("App", () => {
     expect(await screen.findByRole("heading", { name: "Settings" })).toBeInTheDocument();
   });
 
+  it("dialog choice reaches settings", async () => {
+    const backend = new FakeBackend({
+      status: { credentialSource: "keychain", accountId: "a" },
+      videos: [makeVideo({ requireSignedUrls: true })],
+    });
+    const user = userEvent.setup();
+    renderWith(backend, <App />);
+
+    await user.click(await screen.findByTestId("make-offline"));
+    await user.click(screen.getByTestId("signing-choice-token-api"));
+    await waitFor(() => {
+      expect(backend.callsOf("startDownload")).toHaveLength(1);
+    });
+    await user.click(screen.getByRole("button", { name: "Settings" }));
+
+    expect(await screen.findByTestId("signing-mode")).toHaveAttribute("data-mode", "tokenApi");
+  });
+
   it("status error offers retry", async () => {
     const backend = new FakeBackend({ status: { credentialSource: "keychain", accountId: "a" } });
     backend.failNext("appStatus", { code: "io", message: "config.json is not valid JSON" });

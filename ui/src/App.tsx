@@ -117,7 +117,12 @@ export function App() {
         />
       )}
       {view === "videos" && (
-        <VideosView status={status} jobs={jobs} onOpenSettings={() => navigate("settings")} />
+        <VideosView
+          status={status}
+          jobs={jobs}
+          onOpenSettings={() => navigate("settings")}
+          onStatusChange={setStatus}
+        />
       )}
       {view === "library" && <LibraryView />}
       {view === "settings" && (

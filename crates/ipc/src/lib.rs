@@ -9,11 +9,13 @@
 
 mod error;
 mod library;
+mod signing;
 mod status;
 mod video;
 
 pub use error::ErrorPayload;
 pub use library::LibraryEntry;
+pub use signing::{SigningKeyInput, SigningKeySource, SigningMode, SigningStatus};
 pub use status::{AppStatus, CredentialSource};
 pub use video::VideoRow;
 
@@ -32,4 +34,8 @@ pub const COMMANDS: &[&str] = &[
     "list_library",
     "delete_library_item",
     "reveal_library_item",
+    "add_signing_key",
+    "create_signing_key",
+    "remove_signing_key",
+    "set_token_api_fallback",
 ];

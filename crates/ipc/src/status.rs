@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::ErrorPayload;
+use crate::{ErrorPayload, SigningStatus};
 
 /// The source of the credentials in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -42,4 +42,6 @@ pub struct AppStatus {
     pub library_dir_from_env: bool,
     /// The reason the keychain could not be used, if it could not.
     pub keychain_error: Option<ErrorPayload>,
+    /// How tokens for private videos are made.
+    pub signing: SigningStatus,
 }

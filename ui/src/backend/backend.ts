@@ -10,6 +10,7 @@ import type {
   ErrorPayload,
   JobSnapshot,
   LibraryEntry,
+  SigningKeyInput,
   VideoRow,
 } from "./types";
 
@@ -38,6 +39,28 @@ export interface Backend {
 
   /** Removes stored credentials from the keychain and from memory. */
   forgetCredentials(): Promise<AppStatus>;
+
+  /**
+   * Validates a pasted signing key and stores it in the keychain, or in memory for this run when
+   * `input.sessionOnly` is set. The key material is never returned or shown in an error.
+   */
+  addSigningKey(input: SigningKeyInput): Promise<AppStatus>;
+
+  /**
+   * Creates a signing key on the account (`POST .../stream/keys`) and stores it in the keychain,
+   * or in memory for this run when `sessionOnly` is set. Call it only after the user confirmed,
+   * because it changes the Cloudflare account. A key that cannot be stored is revoked again.
+   */
+  createSigningKey(sessionOnly: boolean): Promise<AppStatus>;
+
+  /**
+   * Removes the stored signing key. With `revoke`, also revokes it on Cloudflare, which makes
+   * every token signed with it stop working.
+   */
+  removeSigningKey(revoke: boolean): Promise<AppStatus>;
+
+  /** Allows or forbids requesting a token from the API's token endpoint when no key is stored. */
+  setTokenApiFallback(allowed: boolean): Promise<AppStatus>;
 
   /** Sets the API base URL; `null` restores the default. */
   setApiBase(apiBase: string | null): Promise<AppStatus>;
@@ -78,6 +101,12 @@ export interface Backend {
   /** Starts dragging the file at `path` out of the window; call it while the mouse button is down. */
   startDragOut(path: string): Promise<void>;
 }
+
+/** Error codes of a failed keychain write, after which the UI offers to keep a secret for this run. */
+export const KEYCHAIN_ERROR_CODES: ReadonlySet<string> = new Set([
+  "keychain_unavailable",
+  "keychain_locked",
+]);
 
 /** Returns true when `value` has the `{code, message}` shape of a command error. */
 export function isErrorPayload(value: unknown): value is ErrorPayload {

@@ -1,6 +1,8 @@
 // An in-memory Backend for component tests. It keeps state the way the Rust side does: saving
 // credentials changes the status, and deleting removes the library entry. It records every call.
 // A test can make the next call of a method fail, or push job snapshots to watch_jobs subscribers.
+// Pasted signing keys get a subset of the Rust side's checks, and their material is never
+// stored. The recorded call keeps only its length.
 import type { Backend, CredentialsInput, FileCheck } from "./backend";
 import type {
   AppStatus,
@@ -8,6 +10,9 @@ import type {
   ErrorPayload,
   JobSnapshot,
   LibraryEntry,
+  SigningKeyInput,
+  SigningMode,
+  SigningStatus,
   VideoRow,
 } from "./types";
 
@@ -15,6 +20,8 @@ export type FakeCall = { method: keyof Backend; args: unknown[] };
 
 export type FakeOptions = {
   status?: Partial<AppStatus>;
+  /** Fields of `status.signing` that differ from FAKE_SIGNING. */
+  signing?: Partial<SigningStatus>;
   videos?: VideoRow[];
   library?: LibraryEntry[];
   jobs?: JobSnapshot[];
@@ -26,6 +33,17 @@ export type FakeOptions = {
   chosenDirectory?: string | null;
 };
 
+export const FAKE_SIGNING: SigningStatus = {
+  mode: "none",
+  keyId: null,
+  keySource: null,
+  tokenApiAllowed: false,
+  clockSkewSeconds: null,
+};
+
+/** Id of the key that createSigningKey stores. */
+export const FAKE_CREATED_KEY_ID = "8f9e7d6c5b4a39281706f5e4d3c2b1a0";
+
 export const FAKE_STATUS: AppStatus = {
   demo: false,
   credentialSource: "none",
@@ -35,7 +53,102 @@ export const FAKE_STATUS: AppStatus = {
   libraryDir: "/home/user/Videos/Offstream",
   libraryDirFromEnv: false,
   keychainError: null,
+  signing: FAKE_SIGNING,
 };
+
+/** Returns the mode as the Rust side derives it, where a stored key wins over the token endpoint. */
+function signingModeOf(keyId: string | null, tokenApiAllowed: boolean): SigningMode {
+  if (keyId !== null) {
+    return "key";
+  }
+  return tokenApiAllowed ? "tokenApi" : "none";
+}
+
+/**
+ * Decodes the base64 form that the keys API returns. Text that is not base64 is returned
+ * unchanged, because a pasted PEM block or JWK JSON is accepted as it is.
+ */
+function decodeKeyMaterial(material: string): string {
+  const compact = material.replace(/\s+/g, "");
+  if (!/^[A-Za-z0-9+/]+=*$/.test(compact)) {
+    return material;
+  }
+  try {
+    return atob(compact);
+  } catch {
+    return material;
+  }
+}
+
+/** Returns the `kid` of a JWK private key, `""` for a JWK without one, or null for other text. */
+function jwkKeyId(text: string): string | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== "object" || parsed === null) {
+    return null;
+  }
+  const jwk = parsed as Record<string, unknown>;
+  if (jwk.kty !== "RSA" || typeof jwk.d !== "string") {
+    return null;
+  }
+  return typeof jwk.kid === "string" ? jwk.kid : "";
+}
+
+/**
+ * Checks a pasted key for the mistakes add_signing_key also rejects: empty material, text that
+ * is neither PEM nor JWK, and a missing or mismatched key id. Unlike Rust, it does not parse the
+ * RSA key or require a 32-character hex id. Errors never contain the material.
+ */
+export function validateSigningKey(input: SigningKeyInput): ErrorPayload | null {
+  const material = input.material.trim();
+  if (material === "") {
+    return {
+      code: "invalid_key",
+      message: "The signing key is empty. Paste the pem or jwk value that the keys API returned.",
+    };
+  }
+
+  const decoded = decodeKeyMaterial(material);
+  const isPem = /-----BEGIN (RSA )?PRIVATE KEY-----/.test(decoded);
+  const kid = isPem ? null : jwkKeyId(decoded);
+  if (!isPem && kid === null) {
+    return {
+      code: "invalid_key",
+      message:
+        "The signing key is neither a PEM private key nor a JWK, as text or base64. Paste the pem or jwk value that the keys API returned.",
+    };
+  }
+
+  const keyId = input.keyId.trim();
+  if (keyId === "" && (kid === null || kid === "")) {
+    return {
+      code: "invalid_key",
+      message: "The key id is missing. Enter the id that the keys API returned with this key.",
+    };
+  }
+  if (keyId !== "" && kid !== null && kid !== "" && kid !== keyId) {
+    return {
+      code: "invalid_key",
+      message: `The key id "${keyId}" does not match the id in the JWK ("${kid}"). Enter the id that belongs to this key.`,
+    };
+  }
+  return null;
+}
+
+/** Returns what the fake records of a SigningKeyInput, which is everything but the material. */
+function redactKeyInput(input: SigningKeyInput): Omit<SigningKeyInput, "material"> & {
+  materialLength: number;
+} {
+  return {
+    keyId: input.keyId,
+    materialLength: input.material.length,
+    sessionOnly: input.sessionOnly,
+  };
+}
 
 export class FakeBackend implements Backend {
   status: AppStatus;
@@ -53,6 +166,7 @@ export class FakeBackend implements Backend {
 
   constructor(options: FakeOptions = {}) {
     this.status = { ...FAKE_STATUS, ...options.status };
+    this.status.signing = { ...this.status.signing, ...options.signing };
     this.videos = options.videos ?? [];
     this.library = options.library ?? [];
     this.jobs = options.jobs ?? [];
@@ -115,6 +229,62 @@ export class FakeBackend implements Backend {
     await this.record("forgetCredentials", []);
     this.status = { ...this.status, credentialSource: "none", accountId: null };
     return { ...this.status };
+  }
+
+  async addSigningKey(input: SigningKeyInput): Promise<AppStatus> {
+    await this.record("addSigningKey", [redactKeyInput(input)]);
+    const invalid = validateSigningKey(input);
+    if (invalid !== null) {
+      throw invalid;
+    }
+    if (!input.sessionOnly && !this.keychainAvailable) {
+      throw {
+        code: "keychain_unavailable",
+        message: "No system keychain is available (Secret Service not found).",
+      };
+    }
+
+    const kid = jwkKeyId(decodeKeyMaterial(input.material.trim()));
+    const keyId = input.keyId.trim() === "" ? (kid ?? "") : input.keyId.trim();
+    this.setSigning({ keyId, keySource: input.sessionOnly ? "session" : "keychain" });
+    return { ...this.status };
+  }
+
+  async createSigningKey(sessionOnly: boolean): Promise<AppStatus> {
+    await this.record("createSigningKey", [sessionOnly]);
+    // The Rust side revokes a new key that the keychain cannot store, so nothing is kept.
+    if (!sessionOnly && !this.keychainAvailable) {
+      throw {
+        code: "keychain_unavailable",
+        message: "No system keychain is available (Secret Service not found).",
+      };
+    }
+    this.setSigning({
+      keyId: FAKE_CREATED_KEY_ID,
+      keySource: sessionOnly ? "session" : "keychain",
+    });
+    return { ...this.status };
+  }
+
+  async removeSigningKey(revoke: boolean): Promise<AppStatus> {
+    await this.record("removeSigningKey", [revoke]);
+    if (this.status.signing.keyId === null) {
+      throw { code: "not_found", message: "No signing key is stored, so there is none to remove." };
+    }
+    this.setSigning({ keyId: null, keySource: null });
+    return { ...this.status };
+  }
+
+  async setTokenApiFallback(allowed: boolean): Promise<AppStatus> {
+    await this.record("setTokenApiFallback", [allowed]);
+    this.setSigning({ tokenApiAllowed: allowed });
+    return { ...this.status };
+  }
+
+  private setSigning(changes: Partial<SigningStatus>): void {
+    const signing = { ...this.status.signing, ...changes };
+    signing.mode = signingModeOf(signing.keyId, signing.tokenApiAllowed);
+    this.status = { ...this.status, signing };
   }
 
   async setApiBase(apiBase: string | null): Promise<AppStatus> {

@@ -45,6 +45,25 @@ describe("TauriBackend commands", () => {
     ],
     ["forgetCredentials", (b) => b.forgetCredentials(), "forget_credentials", {}],
     [
+      "addSigningKey",
+      (b) => b.addSigningKey({ keyId: "k1", material: "pem", sessionOnly: false }),
+      "add_signing_key",
+      { input: { keyId: "k1", material: "pem", sessionOnly: false } },
+    ],
+    [
+      "createSigningKey",
+      (b) => b.createSigningKey(true),
+      "create_signing_key",
+      { sessionOnly: true },
+    ],
+    ["removeSigningKey", (b) => b.removeSigningKey(true), "remove_signing_key", { revoke: true }],
+    [
+      "setTokenApiFallback",
+      (b) => b.setTokenApiFallback(false),
+      "set_token_api_fallback",
+      { allowed: false },
+    ],
+    [
       "setApiBase",
       (b) => b.setApiBase("http://127.0.0.1:9"),
       "set_api_base",
@@ -72,6 +91,17 @@ describe("TauriBackend commands", () => {
     expect(invocations).toHaveLength(1);
     expect(invocations[0]?.cmd).toBe(cmd);
     expect(invocations[0]?.args ?? {}).toEqual(args);
+  });
+
+  it("addSigningKey sends only input fields", async () => {
+    const invocations = recordIPC();
+    const input = { keyId: "k1", material: "pem", sessionOnly: true, note: "extra" };
+
+    await backend.addSigningKey(input);
+
+    expect(invocations[0]?.args).toEqual({
+      input: { keyId: "k1", material: "pem", sessionOnly: true },
+    });
   });
 
   it("returns command result", async () => {

@@ -8,7 +8,14 @@ import { exists, stat } from "@tauri-apps/plugin-fs";
 
 import dragIcon from "../assets/drag-icon.png?inline";
 import { toErrorPayload, type Backend, type CredentialsInput, type FileCheck } from "./backend";
-import type { AppStatus, DownloadType, JobSnapshot, LibraryEntry, VideoRow } from "./types";
+import type {
+  AppStatus,
+  DownloadType,
+  JobSnapshot,
+  LibraryEntry,
+  SigningKeyInput,
+  VideoRow,
+} from "./types";
 
 /** Calls a command and turns any rejection into an ErrorPayload. */
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -34,6 +41,25 @@ export class TauriBackend implements Backend {
 
   forgetCredentials(): Promise<AppStatus> {
     return call("forget_credentials");
+  }
+
+  addSigningKey(input: SigningKeyInput): Promise<AppStatus> {
+    // Lists the fields one by one, so nothing else that sits on the object crosses the IPC.
+    return call("add_signing_key", {
+      input: { keyId: input.keyId, material: input.material, sessionOnly: input.sessionOnly },
+    });
+  }
+
+  createSigningKey(sessionOnly: boolean): Promise<AppStatus> {
+    return call("create_signing_key", { sessionOnly });
+  }
+
+  removeSigningKey(revoke: boolean): Promise<AppStatus> {
+    return call("remove_signing_key", { revoke });
+  }
+
+  setTokenApiFallback(allowed: boolean): Promise<AppStatus> {
+    return call("set_token_api_fallback", { allowed });
   }
 
   setApiBase(apiBase: string | null): Promise<AppStatus> {

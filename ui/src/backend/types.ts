@@ -9,4 +9,8 @@ export type { JobPhase } from "../bindings/JobPhase";
 export type { JobSnapshot } from "../bindings/JobSnapshot";
 export type { LibraryEntry } from "../bindings/LibraryEntry";
 export type { LibraryItem } from "../bindings/LibraryItem";
+export type { SigningKeyInput } from "../bindings/SigningKeyInput";
+export type { SigningKeySource } from "../bindings/SigningKeySource";
+export type { SigningMode } from "../bindings/SigningMode";
+export type { SigningStatus } from "../bindings/SigningStatus";
 export type { VideoRow } from "../bindings/VideoRow";

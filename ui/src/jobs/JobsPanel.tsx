@@ -1,5 +1,6 @@
 // The download jobs: each one's phase on Cloudflare, then on this machine, with Cancel while it
 // runs. Subscribes to the whole job list, so progress re-renders this panel and nothing else.
+// A job that failed for lack of a usable token links to where the user can fix that.
 import { memo, useState, useSyncExternalStore } from "react";
 
 import { toErrorPayload } from "../backend/backend";
@@ -7,6 +8,7 @@ import { useBackend } from "../backend/context";
 import type { ErrorPayload, JobSnapshot } from "../backend/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { formatBytes, formatDownloadType } from "../format/format";
+import { SIGNING_ERROR_CODES } from "../signing/describe";
 import { isActivePhase, type JobStore } from "./store";
 
 /** Returns the one-line description of where a job is. */
@@ -50,13 +52,29 @@ type JobItemProps = {
   knownName: string | undefined;
   cancelError: ErrorPayload | null;
   onCancel: (job: JobSnapshot) => void;
+  onSetUpSigning: ((job: JobSnapshot) => void) | undefined;
+  onOpenSettings: (() => void) | undefined;
 };
 
-const JobItem = memo(function JobItem({ job, knownName, cancelError, onCancel }: JobItemProps) {
+const JobItem = memo(function JobItem({
+  job,
+  knownName,
+  cancelError,
+  onCancel,
+  onSetUpSigning,
+  onOpenSettings,
+}: JobItemProps) {
   const active = isActivePhase(job.phase);
   const progress = progressOf(job);
   const description = describeJob(job);
   const title = job.title ?? knownName ?? job.uid;
+  const errorCode = job.phase === "failed" ? job.error?.code : undefined;
+  const keyNeeded = errorCode === "signing_key_needed" && onSetUpSigning !== undefined;
+  const signingProblem =
+    !keyNeeded &&
+    errorCode !== undefined &&
+    SIGNING_ERROR_CODES.has(errorCode) &&
+    onOpenSettings !== undefined;
 
   return (
     <li
@@ -83,6 +101,21 @@ const JobItem = memo(function JobItem({ job, knownName, cancelError, onCancel }:
       {job.phase === "failed" && job.error !== null && (
         <ErrorMessage title="Download failed" error={job.error} />
       )}
+      {keyNeeded && (
+        <button
+          type="button"
+          data-testid="set-up-signing"
+          aria-label={`Set up private downloads for ${title}`}
+          onClick={() => onSetUpSigning(job)}
+        >
+          Set up private downloads…
+        </button>
+      )}
+      {signingProblem && (
+        <button type="button" data-testid="open-signing-settings" onClick={onOpenSettings}>
+          Open signing settings
+        </button>
+      )}
       {cancelError !== null && <ErrorMessage title="Could not cancel" error={cancelError} />}
       {active && (
         <button
@@ -102,9 +135,13 @@ type JobsPanelProps = {
   store: JobStore;
   /** Video names by uid, from the loaded list. */
   names?: ReadonlyMap<string, string>;
+  /** Opens the signing dialog for a job that failed with `signing_key_needed`. */
+  onSetUpSigning?: (job: JobSnapshot) => void;
+  /** Opens the settings, offered on jobs that failed with another signing error. */
+  onOpenSettings?: () => void;
 };
 
-export function JobsPanel({ store, names }: JobsPanelProps) {
+export function JobsPanel({ store, names, onSetUpSigning, onOpenSettings }: JobsPanelProps) {
   const backend = useBackend();
   const jobs = useSyncExternalStore(store.subscribe, store.getJobs);
   const [cancelErrors, setCancelErrors] = useState<ReadonlyMap<number, ErrorPayload>>(new Map());
@@ -141,6 +178,8 @@ export function JobsPanel({ store, names }: JobsPanelProps) {
               knownName={names?.get(job.uid)}
               cancelError={cancelErrors.get(job.id) ?? null}
               onCancel={cancel}
+              onSetUpSigning={onSetUpSigning}
+              onOpenSettings={onOpenSettings}
             />
           ))}
         </ul>

@@ -3,7 +3,7 @@
 // falls back to memory without that choice.
 import { useState, type FormEvent } from "react";
 
-import { toErrorPayload } from "../backend/backend";
+import { KEYCHAIN_ERROR_CODES, toErrorPayload } from "../backend/backend";
 import { useBackend } from "../backend/context";
 import type { AppStatus, CredentialSource, ErrorPayload } from "../backend/types";
 import { ErrorMessage } from "../components/ErrorMessage";
@@ -16,9 +16,6 @@ const SOURCE_TEXT: Record<CredentialSource, string> = {
   demo: "The built-in demo account, because Offstream was started with --demo. Start it without --demo to use your own account.",
   none: "None yet. Enter an account id and an API token to start.",
 };
-
-/** Error codes after which saving to memory for this run is offered. */
-const KEYCHAIN_CODES = new Set(["keychain_unavailable", "keychain_locked"]);
 
 type Props = {
   status: AppStatus;
@@ -53,7 +50,7 @@ export function CredentialsSection({ status, onStatusChange, onSaved }: Props) {
     } catch (caught) {
       const payload = toErrorPayload(caught);
       setError(payload);
-      setOfferSession(!sessionOnly && KEYCHAIN_CODES.has(payload.code));
+      setOfferSession(!sessionOnly && KEYCHAIN_ERROR_CODES.has(payload.code));
     } finally {
       setBusy(false);
     }

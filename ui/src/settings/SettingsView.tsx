@@ -1,6 +1,7 @@
 // The settings screen, which doubles as the first-run screen while no credentials are set.
 import type { AppStatus } from "../backend/types";
 import { CredentialsSection } from "./CredentialsSection";
+import { SigningSection } from "./SigningSection";
 import { ApiBaseSection, LibraryFolderSection } from "./StorageSection";
 
 type Props = {
@@ -24,6 +25,7 @@ export function SettingsView({ status, onStatusChange, onSaved }: Props) {
         </p>
       )}
       <CredentialsSection status={status} onStatusChange={onStatusChange} onSaved={onSaved} />
+      {!firstRun && <SigningSection status={status} onStatusChange={onStatusChange} />}
       <LibraryFolderSection status={status} onStatusChange={onStatusChange} />
       <ApiBaseSection status={status} onStatusChange={onStatusChange} />
     </main>

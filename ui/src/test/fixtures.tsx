@@ -61,3 +61,23 @@ export function makeJob(overrides: Partial<JobSnapshot> = {}): JobSnapshot {
 export function renderWith(backend: FakeBackend, ui: ReactElement) {
   return render(<BackendProvider backend={backend}>{ui}</BackendProvider>);
 }
+
+/** A PEM private key as text. Only its shape is real, and the fake backend checks nothing more. */
+export const SAMPLE_PEM =
+  "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAsamplesamplesample\n-----END RSA PRIVATE KEY-----";
+
+/** SAMPLE_PEM in the base64 form the keys API returns it in. */
+export const SAMPLE_PEM_BASE64 = btoa(SAMPLE_PEM);
+
+/** Returns a JWK private key as JSON text, with `kid` when one is given. */
+export function sampleJwk(kid?: string): string {
+  return JSON.stringify({
+    use: "sig",
+    kty: "RSA",
+    kid,
+    alg: "RS256",
+    n: "AQAB",
+    e: "AQAB",
+    d: "c2Vj",
+  });
+}

@@ -1,5 +1,8 @@
 // The videos screen: the account's videos with a search box, and the downloads panel.
 //
+// Taking a private video offline while no way of making tokens is set up opens SigningDialog
+// first. The download starts once the user's choice succeeded, and not at all on Cancel.
+//
 // Typing filters the loaded list at once. Enter sends the search to the server, which also
 // finds videos the last load did not return.
 import {
@@ -15,10 +18,17 @@ import {
 
 import { toErrorPayload } from "../backend/backend";
 import { useBackend } from "../backend/context";
-import type { AppStatus, DownloadType, ErrorPayload, VideoRow } from "../backend/types";
+import type {
+  AppStatus,
+  DownloadType,
+  ErrorPayload,
+  JobSnapshot,
+  VideoRow,
+} from "../backend/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { JobsPanel } from "../jobs/JobsPanel";
 import { phaseKey, type JobStore, type PhaseIndex } from "../jobs/store";
+import { SigningDialog } from "../signing/SigningDialog";
 import { VideoTable } from "./VideoTable";
 
 const DOWNLOAD_TYPES: DownloadType[] = ["default", "audio"];
@@ -73,17 +83,22 @@ type LoadState =
   | { kind: "loaded"; videos: VideoRow[]; search: string | null }
   | { kind: "failed"; error: ErrorPayload };
 
+/** A requested download of one video in one download type. */
+type DownloadTarget = { uid: string; name: string; downloadType: DownloadType };
+
 type Props = {
   status: AppStatus;
   jobs: JobStore;
   onOpenSettings: () => void;
+  onStatusChange: (status: AppStatus) => void;
 };
 
-export function VideosView({ status, jobs, onOpenSettings }: Props) {
+export function VideosView({ status, jobs, onOpenSettings, onStatusChange }: Props) {
   const backend = useBackend();
   const [load, setLoad] = useState<LoadState>({ kind: "loading" });
   const [query, setQuery] = useState("");
   const [startError, setStartError] = useState<{ title: string; error: ErrorPayload } | null>(null);
+  const [signingFor, setSigningFor] = useState<DownloadTarget | null>(null);
   const phases = useSyncExternalStore(jobs.subscribe, jobs.getPhases);
   const deferredQuery = useDeferredValue(query);
   const requestId = useRef(0);
@@ -133,17 +148,17 @@ export function VideosView({ status, jobs, onOpenSettings }: Props) {
     );
   }, [phases, load.kind]);
 
-  const onDownload = useCallback(
-    async (video: VideoRow, downloadType: DownloadType) => {
+  const start = useCallback(
+    async ({ uid, name, downloadType }: DownloadTarget) => {
       setStartError(null);
       try {
-        const id = await backend.startDownload(video.uid, downloadType);
+        const id = await backend.startDownload(uid, downloadType);
         // Show the job at once; the channel's snapshots replace this one as they arrive.
         jobs.seed([
           {
             id,
-            uid: video.uid,
-            title: video.name,
+            uid,
+            title: name,
             downloadType,
             phase: "queued",
             preparePercent: null,
@@ -155,7 +170,7 @@ export function VideosView({ status, jobs, onOpenSettings }: Props) {
         ]);
       } catch (caught) {
         setStartError({
-          title: `Could not start the download of “${video.name}”`,
+          title: `Could not start the download of “${name}”`,
           error: toErrorPayload(caught),
         });
       }
@@ -163,10 +178,46 @@ export function VideosView({ status, jobs, onOpenSettings }: Props) {
     [backend, jobs],
   );
 
+  const signingMode = status.signing.mode;
+  const onDownload = useCallback(
+    (video: VideoRow, downloadType: DownloadType) => {
+      const target = { uid: video.uid, name: video.name, downloadType };
+      if (video.requireSignedUrls && signingMode === "none") {
+        setSigningFor(target);
+        return;
+      }
+      void start(target);
+    },
+    [signingMode, start],
+  );
+
+  function onSigningDone(next: AppStatus) {
+    const target = signingFor;
+    setSigningFor(null);
+    onStatusChange(next);
+    if (target !== null) {
+      void start(target);
+    }
+  }
+
   const names = useMemo(
     () =>
       new Map(load.kind === "loaded" ? load.videos.map((video) => [video.uid, video.name]) : []),
     [load],
+  );
+
+  // Offered on jobs that failed with `signing_key_needed`, while signing is still not set up.
+  const onSetUpSigning = useMemo(
+    () =>
+      signingMode === "none"
+        ? (job: JobSnapshot) =>
+            setSigningFor({
+              uid: job.uid,
+              name: job.title ?? names.get(job.uid) ?? job.uid,
+              downloadType: job.downloadType,
+            })
+        : undefined,
+    [signingMode, names],
   );
 
   const visible = useMemo(
@@ -261,7 +312,21 @@ export function VideosView({ status, jobs, onOpenSettings }: Props) {
           ))}
       </div>
 
-      <JobsPanel store={jobs} names={names} />
+      <JobsPanel
+        store={jobs}
+        names={names}
+        onSetUpSigning={onSetUpSigning}
+        onOpenSettings={onOpenSettings}
+      />
+
+      {signingFor !== null && (
+        <SigningDialog
+          videoName={signingFor.name}
+          demo={status.demo}
+          onDone={onSigningDone}
+          onCancel={() => setSigningFor(null)}
+        />
+      )}
     </main>
   );
 }

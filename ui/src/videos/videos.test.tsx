@@ -27,7 +27,10 @@ const PROCESSING = makeVideo({
 
 function renderVideos(backend: FakeBackend, store = new JobStore()) {
   const status: AppStatus = backend.status;
-  renderWith(backend, <VideosView status={status} jobs={store} onOpenSettings={() => {}} />);
+  renderWith(
+    backend,
+    <VideosView status={status} jobs={store} onOpenSettings={() => {}} onStatusChange={() => {}} />,
+  );
   return store;
 }
 
