@@ -685,6 +685,15 @@ impl Job {
             signed = signer::signed_url(&signer, client, &target) => signed?,
         };
         debug!(job_id = self.id(), signer = ?signer, "signed a token for the download");
+        let clock = client.server_clock();
+        if clock.is_skew_large() {
+            // The token times were corrected, but a clock this far off breaks other software too.
+            warn!(
+                job_id = self.id(),
+                skew_secs = clock.skew_secs().unwrap_or_default(),
+                "this computer's clock differs from Cloudflare's; tokens use Cloudflare's time"
+            );
+        }
         Ok(signed)
     }
 

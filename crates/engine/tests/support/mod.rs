@@ -121,7 +121,7 @@ pub fn sample_audio() -> Bytes {
     Bytes::from(std::fs::read(samples_dir().join("aurora-bars.m4a")).expect("sample m4a"))
 }
 
-fn samples_dir() -> std::path::PathBuf {
+pub fn samples_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples")
 }
 
