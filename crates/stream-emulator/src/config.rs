@@ -1,13 +1,14 @@
 //! Emulator settings: credentials, port, seed data and the wire-format variants to emulate.
 //!
 //! [`EmulatorConfig::default`] describes the demo account: the embedded samples, the fixed
-//! [`DEMO_ACCOUNT_ID`] and [`DEMO_API_TOKEN`], an ephemeral port and a 3-second download
-//! preparation. `Debug` output never shows the API token.
+//! [`DEMO_ACCOUNT_ID`] and [`DEMO_API_TOKEN`], an ephemeral port, a 3-second download
+//! preparation and a clock without offset. `Debug` output never shows the API token.
 
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::clock::MAX_CLOCK_OFFSET_SECS;
 use crate::error::Error;
 
 /// Account id of the demo account (32 lowercase hex characters, like real account ids).
@@ -67,6 +68,10 @@ pub struct EmulatorConfig {
     pub flat_download_create: bool,
     /// Largest accepted list `limit`, also the default page size (the real service uses 1000).
     pub page_limit_max: usize,
+    /// Seconds added to real time to get the emulator's clock, which judges token `exp` and
+    /// `nbf` and fills the `Date` header. Negative values put the clock behind. Change it at run
+    /// time with [`crate::RunningEmulator::set_clock_offset`].
+    pub clock_offset_secs: i64,
 }
 
 impl Default for EmulatorConfig {
@@ -82,6 +87,7 @@ impl Default for EmulatorConfig {
             numbers_as_strings: false,
             flat_download_create: false,
             page_limit_max: REAL_PAGE_LIMIT_MAX,
+            clock_offset_secs: 0,
         }
     }
 }
@@ -114,6 +120,12 @@ impl EmulatorConfig {
                 "page_limit_max is 0: use at least 1 (the real service allows 1000)".to_owned(),
             ));
         }
+        if self.clock_offset_secs.unsigned_abs() > MAX_CLOCK_OFFSET_SECS.unsigned_abs() {
+            return Err(Error::InvalidConfig(format!(
+                "clock offset {} s is out of range: use -{MAX_CLOCK_OFFSET_SECS} to {MAX_CLOCK_OFFSET_SECS} seconds",
+                self.clock_offset_secs
+            )));
+        }
         Ok(())
     }
 }
@@ -131,6 +143,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("numbers_as_strings", &self.numbers_as_strings)
             .field("flat_download_create", &self.flat_download_create)
             .field("page_limit_max", &self.page_limit_max)
+            .field("clock_offset_secs", &self.clock_offset_secs)
             .finish()
     }
 }
@@ -167,6 +180,16 @@ mod tests {
     fn validate_rejects_account_with_slash() {
         let config = EmulatorConfig {
             account_id: "a/b".to_owned(),
+            ..EmulatorConfig::default()
+        };
+
+        assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn validate_rejects_huge_clock_offset() {
+        let config = EmulatorConfig {
+            clock_offset_secs: i64::MIN,
             ..EmulatorConfig::default()
         };
 

@@ -2,14 +2,18 @@
 //!
 //! One HTTP server on 127.0.0.1 plays two hosts:
 //! - the v4 API under `/client/v4/accounts/{account_id}/stream...`: video list with cursor
-//!   bounds, one video, and the downloads endpoints, all in the v4 JSON envelope with the
-//!   authentication errors of the real service;
-//! - the delivery host at the root: `/{uid}/downloads/default.mp4` and `/{uid}/downloads/audio.m4a`
-//!   with real MP4/M4A bytes, byte ranges, `ETag` and HTML error pages.
+//!   bounds, one video, the downloads endpoints, signing keys and signed tokens, all in the v4
+//!   JSON envelope with the authentication errors of the real service;
+//! - the delivery host at the root: `/{id}/downloads/default.mp4` and `/{id}/downloads/audio.m4a`
+//!   with real MP4/M4A bytes, byte ranges, `ETag` and HTML error pages, where `id` is a uid or
+//!   a signed RS256 token that the emulator verifies itself.
 //!
-//! Main types: [`EmulatorConfig`] (credentials, seed, wire-format variants), [`Emulator::start`]
-//! and the [`RunningEmulator`] handle, which changes the library while the server runs
-//! ([`VideoSpec`], [`RunningEmulator::script_download_error`]) and counts requests.
+//! Main types: [`EmulatorConfig`] (credentials, seed, wire-format variants, clock offset),
+//! [`Emulator::start`] and the [`RunningEmulator`] handle. The handle changes the library while
+//! the server runs ([`VideoSpec`], [`RunningEmulator::script_download_error`]) and moves the
+//! clock ([`RunningEmulator::set_clock_offset`]). It also throttles or cuts download bodies,
+//! counts traffic ([`TrafficCounters`]) and lists the secrets the emulator handed out
+//! ([`RunningEmulator::issued_secrets`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), stream_emulator::Error> {
@@ -23,22 +27,30 @@
 //! # }
 //! ```
 //!
-//! Invariants: every uid is 32 lowercase hex characters. `created` values have microsecond
+//! Invariants: every uid and signing key id is 32 lowercase hex characters. Token checks and
+//! `Date` headers use the emulator clock; stored timestamps keep real time. No log line or
+//! error page contains a signed token or key material. `created` values have microsecond
 //! precision, so a value read from a list reply and sent back as a bound compares exactly. A
 //! download's state is derived from the time since it was created, so it advances without any
 //! background task.
 
+mod access;
+mod clock;
 mod config;
 mod error;
 mod http;
+mod keys;
 mod media;
 mod model;
 pub mod mp4;
 pub mod samples;
+mod secrets;
 mod seed;
 mod server;
 mod store;
+mod token;
 
+pub use clock::MAX_CLOCK_OFFSET_SECS;
 pub use config::{
     Bounds, EmulatorConfig, Seed, DEMO_ACCOUNT_ID, DEMO_API_TOKEN, REAL_PAGE_LIMIT_MAX,
 };
@@ -48,4 +60,4 @@ pub use model::{
     DownloadScript, DownloadStatus, DownloadType, VideoSpec, VideoState, VideoSummary,
 };
 pub use mp4::Mp4Info;
-pub use server::{Emulator, RunningEmulator};
+pub use server::{Emulator, RunningEmulator, TrafficCounters};

@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use stream_emulator::{Bounds, Emulator, EmulatorConfig, Seed, DEMO_ACCOUNT_ID, DEMO_API_TOKEN};
+use stream_emulator::{
+    Bounds, Emulator, EmulatorConfig, Seed, DEMO_ACCOUNT_ID, DEMO_API_TOKEN, MAX_CLOCK_OFFSET_SECS,
+};
 use tracing_subscriber::EnvFilter;
 
 /// Local Cloudflare Stream emulator: the v4 API and the delivery host on 127.0.0.1.
@@ -44,6 +46,24 @@ struct Args {
     /// Compare list bounds inclusively (before/end: <=, after/start: >=) [default: exclusive].
     #[arg(long)]
     inclusive_bounds: bool,
+
+    /// Seconds added to real time for the emulator clock, which judges signed tokens and sets
+    /// the Date header; negative puts it behind (e.g. --clock-offset=-600).
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 0,
+        allow_negative_numbers = true
+    )]
+    clock_offset: i64,
+
+    /// Limit download bodies to this many bytes per second [default: unlimited].
+    #[arg(long, value_name = "BYTES")]
+    delivery_rate: Option<u64>,
+
+    /// Drop a download's connection when the exp of the token in its URL passes mid-body.
+    #[arg(long)]
+    cut_on_token_expiry: bool,
 }
 
 #[tokio::main]
@@ -57,6 +77,7 @@ async fn main() -> ExitCode {
         .init();
 
     let args = Args::parse();
+    let (delivery_rate, cut_on_token_expiry) = (args.delivery_rate, args.cut_on_token_expiry);
     let config = match config_from_args(args) {
         Ok(config) => config,
         Err(message) => {
@@ -72,6 +93,12 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if delivery_rate.is_some() {
+        emulator.set_delivery_rate(delivery_rate);
+    }
+    if cut_on_token_expiry {
+        emulator.set_cut_on_token_expiry(true);
+    }
 
     // The handler is installed before the first line goes out, because a script that reads
     // that line may send SIGINT at once, and before installation SIGINT kills the process.
@@ -129,6 +156,13 @@ fn config_from_args(args: Args) -> Result<EmulatorConfig, String> {
         ));
     }
 
+    if args.clock_offset.unsigned_abs() > MAX_CLOCK_OFFSET_SECS.unsigned_abs() {
+        return Err(format!(
+            "invalid --clock-offset value {}: use -{MAX_CLOCK_OFFSET_SECS} to {MAX_CLOCK_OFFSET_SECS} seconds",
+            args.clock_offset
+        ));
+    }
+
     Ok(EmulatorConfig {
         account_id: args.account_id,
         api_token: args.api_token.unwrap_or_else(|| DEMO_API_TOKEN.to_owned()),
@@ -141,6 +175,7 @@ fn config_from_args(args: Args) -> Result<EmulatorConfig, String> {
         } else {
             Bounds::Exclusive
         },
+        clock_offset_secs: args.clock_offset,
         ..EmulatorConfig::default()
     })
 }

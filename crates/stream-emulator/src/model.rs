@@ -201,7 +201,7 @@ pub struct VideoSpec {
     pub duration: Option<f64>,
     /// Processing state.
     pub state: VideoState,
-    /// `requireSignedURLs`: uid-only delivery URLs answer 401.
+    /// `requireSignedURLs`: uid-only delivery URLs return 401, so only signed tokens fetch it.
     pub require_signed_urls: bool,
 }
 

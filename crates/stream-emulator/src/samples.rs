@@ -1,8 +1,9 @@
 //! The sample videos from the repository's `samples/` folder, compiled into the binary.
 //!
 //! Embedding them lets the desktop demo mode and the `stream-emulator` binary run from an
-//! installed copy with no data files. Titles and creators come from `samples/samples.json`;
-//! every entry there must have a matching row in [`EMBEDDED`] (a unit test checks this).
+//! installed copy with no data files. Titles, creators and the optional `requireSignedURLs`
+//! flag (default false) come from `samples/samples.json`. Every entry there must have a
+//! matching row in `EMBEDDED` (a unit test checks this).
 
 use std::sync::OnceLock;
 
@@ -19,6 +20,8 @@ pub struct Sample {
     pub title: String,
     /// Creator id, or `None` like most real uploads.
     pub creator: Option<String>,
+    /// `requireSignedURLs`: the video is private, so delivery needs a signed token.
+    pub require_signed_urls: bool,
     /// The MP4 bytes.
     pub video: MediaFile,
     /// The M4A bytes (the MP4's AAC track).
@@ -51,6 +54,8 @@ struct CatalogEntry {
     file: String,
     title: String,
     creator: Option<String>,
+    #[serde(default, rename = "requireSignedURLs")]
+    require_signed_urls: bool,
 }
 
 /// Returns the embedded samples in `samples.json` order.
@@ -80,6 +85,7 @@ fn load() -> Vec<Sample> {
                 file,
                 title: entry.title,
                 creator: entry.creator,
+                require_signed_urls: entry.require_signed_urls,
                 video: MediaFile::from_bytes(bytes::Bytes::from_static(video)),
                 audio: MediaFile::from_bytes(bytes::Bytes::from_static(audio)),
             }
@@ -98,6 +104,17 @@ mod tests {
         for (file, _, _) in EMBEDDED {
             assert!(names.contains(file), "{file} has no samples.json entry");
         }
+    }
+
+    #[test]
+    fn one_sample_is_private() {
+        let private: Vec<&str> = all()
+            .iter()
+            .filter(|sample| sample.require_signed_urls)
+            .map(|sample| sample.file)
+            .collect();
+
+        assert_eq!(private, ["fractal-dive.mp4"]);
     }
 
     #[test]

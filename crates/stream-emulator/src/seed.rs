@@ -1,9 +1,13 @@
 //! Builds the starting library: the embedded samples, a folder of MP4 files, synthetic videos,
 //! and videos added at run time from a [`VideoSpec`].
 //!
-//! Folder rules: every `*.mp4` (any case) directly in the folder becomes a ready video named
-//! after the file stem, with the duration and picture size from its MP4 header and its
-//! modification time as `created`. A sibling `STEM.m4a` becomes its audio download.
+//! Sample videos copy `requireSignedURLs` from `samples/samples.json`; synthetic videos are
+//! public even when they share a private sample's bytes.
+//!
+//! Folder rules: every `*.mp4` (any case) directly in the folder becomes a ready, public video
+//! named after the file stem, with the duration and picture size from its MP4 header and its
+//! modification time as `created`. A sibling `STEM.m4a` becomes its audio download. Folder
+//! seeds have no per-video options.
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -133,12 +137,14 @@ fn sample_videos(now: OffsetDateTime) -> Vec<Video> {
                 ),
                 media: sample.video.clone(),
                 audio: Some(sample.audio.clone()),
+                require_signed_urls: sample.require_signed_urls,
                 ..VideoSpec::default()
             })
         })
         .collect()
 }
 
+/// Returns `count` public videos named after [`SYNTHETIC_TOPICS`], sharing the sample bytes.
 fn synthetic_videos(count: usize, now: OffsetDateTime) -> Vec<Video> {
     let samples = samples::all();
 
@@ -272,6 +278,23 @@ mod tests {
         let first = initial_videos(&config).unwrap()[0].uid.clone();
         let second = initial_videos(&other).unwrap()[0].uid.clone();
         assert_ne!(first, second);
+    }
+
+    #[test]
+    fn sample_privacy_from_catalog() {
+        let config = EmulatorConfig {
+            synthetic_videos: 3,
+            ..EmulatorConfig::default()
+        };
+
+        let videos = initial_videos(&config).unwrap();
+
+        let private: Vec<Option<&str>> = videos
+            .iter()
+            .filter(|video| video.require_signed_urls)
+            .map(|video| video.filename.as_deref())
+            .collect();
+        assert_eq!(private, [Some("fractal-dive.mp4")]);
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! Starting, controlling and stopping an emulator instance.
 //!
 //! [`RunningEmulator`] is the handle tests hold: it changes the library while the server keeps
-//! serving requests, reads counters, and stops the server on [`RunningEmulator::shutdown`] or on drop.
+//! serving requests, moves the emulator clock, throttles or cuts download bodies, reads
+//! counters and the secret log, and stops the server on [`RunningEmulator::shutdown`] or on drop.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use time::OffsetDateTime;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -56,7 +58,9 @@ impl Emulator {
 
         let video_count = store.len();
         let shared = Arc::new(Shared::new(config, format!("http://{addr}"), store));
-        let app = http::router(Arc::clone(&shared));
+        // The peer address is needed for the `ip.src` access rules of signed tokens.
+        let app =
+            http::router(Arc::clone(&shared)).into_make_service_with_connect_info::<SocketAddr>();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let serving = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -80,6 +84,19 @@ impl Emulator {
             task: Some(task),
         })
     }
+}
+
+/// A snapshot of the traffic counters of [`RunningEmulator`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TrafficCounters {
+    /// Requests to the API (`/client/v4/...`), including rejected ones.
+    pub api_requests: u64,
+    /// Requests to the delivery host.
+    pub delivery_requests: u64,
+    /// Download body bytes handed to the network; a cut or aborted body counts only what left.
+    pub delivery_bytes: u64,
+    /// Calls of the token endpoint that passed authentication, including rejected ones.
+    pub token_requests: u64,
 }
 
 /// A started emulator. Dropping it stops the server; prefer [`RunningEmulator::shutdown`] in
@@ -182,6 +199,63 @@ impl RunningEmulator {
     /// Returns the body bytes handed to the network by the delivery host so far.
     pub fn delivered_bytes(&self) -> u64 {
         self.shared.counters.delivered_bytes.load(Ordering::Relaxed)
+    }
+
+    /// Returns all traffic counters at once.
+    pub fn counters(&self) -> TrafficCounters {
+        let counters = &self.shared.counters;
+        TrafficCounters {
+            api_requests: counters.api_requests.load(Ordering::Relaxed),
+            delivery_requests: counters.delivery_requests.load(Ordering::Relaxed),
+            delivery_bytes: counters.delivered_bytes.load(Ordering::Relaxed),
+            token_requests: counters.token_requests.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Moves the emulator clock to real time plus `offset_secs` (negative: behind). Token
+    /// `exp`/`nbf` checks, the token endpoint's defaults and limits, and every `Date` header
+    /// follow it from the next request on. Values beyond about 100 years are clamped.
+    pub fn set_clock_offset(&self, offset_secs: i64) {
+        let stored = self.shared.clock.set_offset(offset_secs);
+        tracing::info!(offset_secs = stored, "emulator clock offset changed");
+    }
+
+    /// Returns the current clock offset in seconds.
+    pub fn clock_offset(&self) -> i64 {
+        self.shared.clock.offset()
+    }
+
+    /// Returns the emulator clock's current time (real time plus the offset).
+    pub fn now(&self) -> OffsetDateTime {
+        self.shared.clock.now()
+    }
+
+    /// Limits download bodies to `bytes_per_second`, including bodies already being sent;
+    /// `None` or `Some(0)` removes the limit. Throttled bodies go out in chunks of about a
+    /// twentieth of the rate, so the controls are checked at least 20 times per second.
+    pub fn set_delivery_rate(&self, bytes_per_second: Option<u64>) {
+        self.shared.transfer.set_rate(bytes_per_second);
+        tracing::info!(?bytes_per_second, "delivery rate changed");
+    }
+
+    /// Turns on or off (the default) cutting a download body when the `exp` of the token in
+    /// its URL passes by the emulator clock. The check runs before every chunk; a cut drops
+    /// the connection, so the client sees a body shorter than `Content-Length`. Uid-only URLs
+    /// are never cut. Whether the real service re-checks `exp` during a transfer is undocumented.
+    pub fn set_cut_on_token_expiry(&self, enabled: bool) {
+        self.shared.transfer.set_cut_on_token_expiry(enabled);
+        tracing::info!(enabled, "cut on token expiry changed");
+    }
+
+    /// Returns every secret the emulator handed out or received, in first-seen order, so tests
+    /// can grep files and logs for them.
+    ///
+    /// The list contains the API token and each signing key's `pem` and `jwk`, both as base64
+    /// and as decoded text, plus the JWK's base64url `d`. It also contains each `pem` sent to
+    /// the token endpoint (base64 and decoded), each token that endpoint issued, and each
+    /// token presented on the delivery host.
+    pub fn issued_secrets(&self) -> Vec<String> {
+        self.shared.secrets.all()
     }
 
     /// Stops accepting connections and waits up to 2 seconds for open ones to finish.

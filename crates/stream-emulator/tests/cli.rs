@@ -131,6 +131,47 @@ fn missing_media_dir_fails() {
     assert!(stderr.contains("/nonexistent/offstream-media"), "{stderr}");
 }
 
+#[tokio::test]
+async fn clock_offset_sets_date() {
+    let running = spawn(&["--clock-offset", "-600"]);
+
+    let response = reqwest::Client::new()
+        .get(format!(
+            "{}/accounts/{DEMO_ACCOUNT_ID}/stream",
+            running.api_base
+        ))
+        .bearer_auth(DEMO_API_TOKEN)
+        .send()
+        .await
+        .unwrap();
+
+    let date = response.headers()[reqwest::header::DATE].to_str().unwrap();
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let date = time::PrimitiveDateTime::parse(date, format)
+        .unwrap()
+        .assume_utc()
+        .unix_timestamp();
+    let expected = time::OffsetDateTime::now_utc().unix_timestamp() - 600;
+    assert!(
+        (date - expected).abs() <= 5,
+        "Date {date}, expected about {expected}"
+    );
+}
+
+#[test]
+fn huge_clock_offset_rejected() {
+    let output = Command::new(BINARY)
+        .args(["--clock-offset", "99999999999"])
+        .output()
+        .unwrap();
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr.contains("--clock-offset"), "{stderr}");
+}
+
 #[test]
 fn negative_prepare_seconds_rejected() {
     let output = Command::new(BINARY)
@@ -156,6 +197,9 @@ fn help_states_defaults() {
         "--videos",
         "--prepare-seconds",
         "--inclusive-bounds",
+        "--clock-offset",
+        "--delivery-rate",
+        "--cut-on-token-expiry",
     ] {
         assert!(help.contains(flag), "help lacks {flag}:\n{help}");
     }

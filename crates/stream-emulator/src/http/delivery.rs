@@ -1,27 +1,33 @@
-//! The delivery host: `/{uid}/downloads/default.mp4` and `/{uid}/downloads/audio.m4a`.
+//! The delivery host: `/{id}/downloads/default.mp4` and `/{id}/downloads/audio.m4a`, where `id`
+//! is a video uid or a signed token (an RS256 JWT) in its place.
 //!
 //! Failures return small HTML pages, as a CDN does, never the JSON envelope:
 //! 404 while a download does not exist or is not ready, 401 for uid-only URLs of videos that
-//! require signed URLs, 424 for videos whose processing failed. A ready download is served with
-//! `Content-Length`, a strong `ETag`, `Last-Modified`, `Accept-Ranges: bytes`, single-range
-//! support (206/416) and `If-Range`. `HEAD` sends the same headers without a body.
+//! require signed URLs, 401/403/404 for rejected tokens (see [`crate::token`] for the order of
+//! checks), 424 for videos whose processing failed. A page never repeats the token. A ready
+//! download is served with `Content-Length`, a strong `ETag`, `Last-Modified`,
+//! `Accept-Ranges: bytes`, single-range support (206/416) and `If-Range`. `HEAD` sends the same
+//! headers without a body. Bodies go through [`super::transfer`] (rate limit, cut on expiry).
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
 
 use super::range::{self, RangeOutcome};
+use super::transfer;
 use super::wire::http_date;
 use super::{Counters, Shared};
+use crate::keys::KeyLookup;
 use crate::media::MediaFile;
 use crate::model::{DownloadStatus, DownloadType, VideoState};
 use crate::store::Store;
+use crate::token::{looks_like_token, SignedToken, TokenRejection};
 
 /// Longest `?filename=` stem the real service accepts.
 const FILENAME_MAX_LEN: usize = 120;
@@ -31,24 +37,73 @@ const FILENAME_MAX_LEN: usize = 120;
 pub(crate) enum DeliveryRejection {
     UnknownId,
     SignedUrlRequired,
+    Token(TokenRejection),
+}
+
+/// A delivery id that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Grant {
+    pub uid: String,
+    /// `exp` of the token the request carried, in Unix seconds; `None` for a uid-only URL.
+    pub token_exp: Option<i64>,
+}
+
+/// Inputs of the token checks besides the store.
+pub(crate) struct TokenContext<'a> {
+    /// Looks up a signing key by `kid`.
+    pub keys: &'a dyn Fn(&str) -> KeyLookup,
+    /// The emulator clock in Unix seconds.
+    pub now: i64,
+    pub peer: IpAddr,
 }
 
 /// Maps the id segment of a delivery URL to the uid of a video that may be served.
 ///
-/// TODO: accept a signed token (an RS256 JWT) in place of the uid: verify it against the
-/// registered signing keys, check `sub`, `exp`, `nbf` and, for downloads, `downloadable`.
-/// Until then, videos with `requireSignedURLs` cannot be delivered at all.
-pub(crate) fn resolve_delivery_id(store: &Store, id: &str) -> Result<String, DeliveryRejection> {
-    let video = store.get(id).ok_or(DeliveryRejection::UnknownId)?;
-    if video.require_signed_urls {
-        return Err(DeliveryRejection::SignedUrlRequired);
+/// A uid is served unless its video requires signed URLs. A token (any id with a dot) goes
+/// through these checks in order: RS256 only, `kid` known and not revoked, signature, `sub`
+/// names a video, and `nbf`/`exp` against the emulator clock with no leeway. Then come
+/// `downloadable: true` (every delivery path is a download) and `accessRules`. Tokens are
+/// accepted for public videos too.
+pub(crate) fn resolve_delivery_id(
+    store: &Store,
+    id: &str,
+    context: &TokenContext<'_>,
+) -> Result<Grant, DeliveryRejection> {
+    if !looks_like_token(id) {
+        let video = store.get(id).ok_or(DeliveryRejection::UnknownId)?;
+        if video.require_signed_urls {
+            return Err(DeliveryRejection::SignedUrlRequired);
+        }
+        return Ok(Grant {
+            uid: video.uid.clone(),
+            token_exp: None,
+        });
     }
-    Ok(video.uid.clone())
+
+    let token = SignedToken::parse(id).map_err(DeliveryRejection::Token)?;
+    token
+        .verify_signature(context.keys)
+        .map_err(DeliveryRejection::Token)?;
+    let video = token
+        .subject()
+        .and_then(|sub| store.get(sub))
+        .ok_or(DeliveryRejection::Token(TokenRejection::UnknownVideo))?;
+    token
+        .check_validity(context.now)
+        .and_then(|()| token.check_downloadable())
+        .and_then(|()| token.check_access(context.peer))
+        .map_err(DeliveryRejection::Token)?;
+
+    Ok(Grant {
+        uid: video.uid.clone(),
+        token_exp: token.expires_at(),
+    })
 }
 
 /// Store data for one delivery request, copied out so the lock is released.
 struct Servable {
     uid: String,
+    token_exp: Option<i64>,
     kind: DownloadType,
     media: MediaFile,
     last_modified: String,
@@ -105,12 +160,16 @@ impl IntoResponse for ErrorPage {
 /// Serves a download file.
 pub async fn serve_download(
     State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path((id, file)): Path<(String, String)>,
     method: Method,
     headers: HeaderMap,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Response {
     Counters::add(&shared.counters.delivery_requests, 1);
+    if looks_like_token(&id) {
+        shared.secrets.record(&id);
+    }
 
     let filename = query
         .ok()
@@ -118,6 +177,7 @@ pub async fn serve_download(
         .map(|(_, value)| value);
     let request = DeliveryRequest {
         id: &id,
+        peer: peer.ip(),
         file: &file,
         method: &method,
         headers: &headers,
@@ -137,6 +197,7 @@ pub async fn not_found(State(shared): State<Arc<Shared>>) -> Response {
 
 struct DeliveryRequest<'a> {
     id: &'a str,
+    peer: IpAddr,
     file: &'a str,
     method: &'a Method,
     headers: &'a HeaderMap,
@@ -149,7 +210,7 @@ async fn respond(
 ) -> Result<Response, ErrorPage> {
     let kind = DownloadType::from_file_name(request.file)
         .ok_or_else(|| ErrorPage::new(StatusCode::NOT_FOUND, "No such file."))?;
-    let servable = look_up(shared, request.id, kind)?;
+    let servable = look_up(shared, request.id, request.peer, kind)?;
     let disposition = request
         .filename
         .map(|name| content_disposition(name, kind))
@@ -213,7 +274,7 @@ async fn respond(
     Ok(response)
 }
 
-/// Streams `start..end` of the media and counts the bytes handed to the connection.
+/// Streams `start..end` of the media through the transfer controls.
 async fn body_stream(
     shared: &Arc<Shared>,
     servable: &Servable,
@@ -225,25 +286,31 @@ async fn body_stream(
         ErrorPage::unreadable()
     })?;
 
-    let counted = Arc::clone(shared);
-    Ok(Body::from_stream(stream.inspect(move |chunk| {
-        if let Ok(bytes) = chunk {
-            Counters::add(&counted.counters.delivered_bytes, bytes.len() as u64);
-        }
-    })))
+    Ok(transfer::body(
+        Arc::clone(shared),
+        stream,
+        servable.token_exp,
+        servable.uid.clone(),
+    ))
 }
 
 /// Checks the video and its download under the store lock.
-fn look_up(shared: &Shared, id: &str, kind: DownloadType) -> Result<Servable, ErrorPage> {
+fn look_up(
+    shared: &Shared,
+    id: &str,
+    peer: IpAddr,
+    kind: DownloadType,
+) -> Result<Servable, ErrorPage> {
+    let keys = |kid: &str| shared.keys().lookup(kid);
+    let context = TokenContext {
+        keys: &keys,
+        now: shared.clock.unix_now(),
+        peer,
+    };
     let store = shared.store();
 
-    let uid = resolve_delivery_id(&store, id).map_err(|rejection| match rejection {
-        DeliveryRejection::UnknownId => ErrorPage::new(StatusCode::NOT_FOUND, "No such video."),
-        DeliveryRejection::SignedUrlRequired => ErrorPage::new(
-            StatusCode::UNAUTHORIZED,
-            "This video requires a signed URL: put a signed token in place of the video id.",
-        ),
-    })?;
+    let grant = resolve_delivery_id(&store, id, &context).map_err(rejection_page)?;
+    let uid = grant.uid;
     let video = store
         .get(&uid)
         .expect("resolve_delivery_id returned an existing uid");
@@ -279,10 +346,26 @@ fn look_up(shared: &Shared, id: &str, kind: DownloadType) -> Result<Servable, Er
         .clone();
     Ok(Servable {
         uid,
+        token_exp: grant.token_exp,
         kind,
         media,
         last_modified: http_date(download.ready_since(shared.config.prepare_time)),
     })
+}
+
+/// Renders a rejected delivery id; token rejections are logged by name, never with the token.
+fn rejection_page(rejection: DeliveryRejection) -> ErrorPage {
+    match rejection {
+        DeliveryRejection::UnknownId => ErrorPage::new(StatusCode::NOT_FOUND, "No such video."),
+        DeliveryRejection::SignedUrlRequired => ErrorPage::new(
+            StatusCode::UNAUTHORIZED,
+            "This video requires a signed URL: put a signed token in place of the video id.",
+        ),
+        DeliveryRejection::Token(reason) => {
+            tracing::debug!(reason = reason.name(), "signed token rejected");
+            ErrorPage::new(reason.status(), reason.reason())
+        }
+    }
 }
 
 /// Returns whether a `Range` header may be honoured under the request's `If-Range` condition.

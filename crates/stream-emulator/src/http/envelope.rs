@@ -36,6 +36,12 @@ pub const INVALID_PARAMETER_CODE: u32 = 10011;
 pub const VIDEO_NOT_READY_CODE: u32 = 10012;
 /// Emulator choice: audio download requested for a video without an audio track.
 pub const NO_AUDIO_CODE: u32 = 10013;
+/// Emulator choice: unknown or already revoked signing key id.
+pub const SIGNING_KEY_NOT_FOUND_CODE: u32 = 10014;
+/// Emulator choice: the account already has the maximum number of signing keys.
+pub const SIGNING_KEY_LIMIT_CODE: u32 = 10015;
+/// Emulator choice: the emulator itself failed (e.g. key generation).
+pub const INTERNAL_ERROR_CODE: u32 = 10016;
 
 /// A failed API call, rendered as a v4 failure envelope.
 #[derive(Debug, Clone)]

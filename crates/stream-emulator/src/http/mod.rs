@@ -1,15 +1,21 @@
 //! The axum application: the v4 API under `/client/v4` and the delivery host at the root.
 //!
 //! One server plays both hosts so a test needs a single port. Handlers share [`Shared`]: the
-//! store behind a `std::sync::Mutex` (held only for short, non-async sections, so tests can
-//! mutate the library while requests are served) and lock-free counters.
+//! store and the key ring, the clock, the transfer controls, the secret log and lock-free
+//! counters. The store and the key ring sit behind `std::sync::Mutex`es held only for short,
+//! non-async sections, so tests can change them while requests are served. When both are
+//! needed, the store is locked first. Every response, errors included, carries a `Date` header
+//! from the emulator clock.
 
 mod auth;
 mod delivery;
 mod downloads;
 mod envelope;
+mod keys;
 mod list;
 mod range;
+mod token;
+mod transfer;
 mod video;
 mod wire;
 
@@ -17,13 +23,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue};
 use axum::middleware::{from_fn_with_state, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 
+use crate::clock::Clock;
 use crate::config::EmulatorConfig;
+use crate::keys::KeyRing;
+use crate::secrets::SecretLog;
 use crate::store::Store;
+
+pub(crate) use token::InternalKey;
+pub(crate) use transfer::TransferControls;
 
 /// State shared by all handlers and by [`crate::RunningEmulator`].
 pub(crate) struct Shared {
@@ -31,22 +44,41 @@ pub(crate) struct Shared {
     /// `http://127.0.0.1:PORT`, the origin of every URL the emulator hands out.
     pub origin: String,
     pub counters: Counters,
+    pub clock: Clock,
+    pub transfer: TransferControls,
+    pub secrets: SecretLog,
+    /// Key the token endpoint signs with when the request brings no `pem`; generated on first
+    /// use because RSA key generation takes tens of milliseconds.
+    pub internal_key: tokio::sync::OnceCell<InternalKey>,
     store: Mutex<Store>,
+    keys: Mutex<KeyRing>,
 }
 
 impl Shared {
     pub fn new(config: EmulatorConfig, origin: String, store: Store) -> Self {
+        let secrets = SecretLog::default();
+        secrets.record(&config.api_token);
         Self {
+            clock: Clock::new(config.clock_offset_secs),
             config,
             origin,
             counters: Counters::default(),
+            transfer: TransferControls::default(),
+            secrets,
+            internal_key: tokio::sync::OnceCell::new(),
             store: Mutex::new(store),
+            keys: Mutex::new(KeyRing::default()),
         }
     }
 
     /// Locks the store. A panic in another holder leaves the data usable, so poisoning is ignored.
     pub fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Locks the key ring; poisoning is ignored as for the store.
+    pub fn keys(&self) -> MutexGuard<'_, KeyRing> {
+        self.keys.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -56,6 +88,7 @@ pub(crate) struct Counters {
     pub api_requests: AtomicU64,
     pub delivery_requests: AtomicU64,
     pub delivered_bytes: AtomicU64,
+    pub token_requests: AtomicU64,
 }
 
 impl Counters {
@@ -79,6 +112,18 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/accounts/{account_id}/stream/{uid}/downloads/{download_type}",
             post(downloads::create_typed_download).delete(downloads::delete_typed_download),
         )
+        .route(
+            "/accounts/{account_id}/stream/{uid}/token",
+            post(token::create_token),
+        )
+        .route(
+            "/accounts/{account_id}/stream/keys",
+            get(keys::list_keys).post(keys::create_key),
+        )
+        .route(
+            "/accounts/{account_id}/stream/keys/{key_id}",
+            delete(keys::revoke_key),
+        )
         .route_layer(from_fn_with_state(Arc::clone(&shared), auth::require_auth))
         .method_not_allowed_fallback(envelope::method_not_allowed)
         .fallback(envelope::no_route)
@@ -88,7 +133,21 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .nest("/client/v4", api)
         .route("/{id}/downloads/{file}", get(delivery::serve_download))
         .fallback(delivery::not_found)
+        .layer(from_fn_with_state(Arc::clone(&shared), add_date_header))
         .with_state(shared)
+}
+
+/// Sets `Date` from the emulator clock; hyper adds a real-time `Date` only when none is set.
+async fn add_date_header(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let date = wire::http_date(shared.clock.now());
+    let value = HeaderValue::from_str(&date).expect("an IMF-fixdate is a valid header value");
+    response.headers_mut().insert(header::DATE, value);
+    response
 }
 
 async fn count_api_request(

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod signing;
+
 use std::time::Duration;
 
 use reqwest::{Method, Response, StatusCode};
@@ -59,6 +61,25 @@ impl Api {
         (status, body)
     }
 
+    /// Sends an authenticated request with a JSON body; returns the status and the parsed body.
+    pub async fn json_with_body(
+        &self,
+        method: Method,
+        suffix: &str,
+        body: &Value,
+    ) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .request(method, format!("{}{suffix}", self.account_path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request reaches the emulator");
+        let status = response.status();
+        (status, response.json().await.expect("body is JSON"))
+    }
+
     /// Returns the `result` of a successful GET.
     pub async fn get_result(&self, suffix: &str) -> Value {
         let (status, body) = self.json(Method::GET, suffix).await;
@@ -91,4 +112,20 @@ pub fn error_code(body: &Value) -> i64 {
 /// Percent-encodes an RFC 3339 time for a query string (`+` and `:`).
 pub fn encode_time(text: &str) -> String {
     text.replace(':', "%3A").replace('+', "%2B")
+}
+
+/// Parses the `Date` header (IMF-fixdate) of a response into Unix seconds.
+pub fn date_header_unix(headers: &reqwest::header::HeaderMap) -> i64 {
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let text = headers
+        .get(reqwest::header::DATE)
+        .expect("response has a Date header")
+        .to_str()
+        .unwrap();
+    time::PrimitiveDateTime::parse(text, format)
+        .unwrap_or_else(|error| panic!("Date {text:?} is not an IMF-fixdate: {error}"))
+        .assume_utc()
+        .unix_timestamp()
 }
