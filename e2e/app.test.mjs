@@ -398,6 +398,57 @@ describe("offstream desktop app", { concurrency: 1, timeout: TEST_TIMEOUT_MS * 3
     });
   });
 
+  test("private video through signing dialog", { timeout: TEST_TIMEOUT_MS }, async () => {
+    const sample = samples.find((entry) => entry.requireSignedURLs === true);
+    assert.ok(sample !== undefined, "samples.json marks one sample as private");
+
+    await withApp("private", { args: ["--demo"] }, async ({ session, profile }) => {
+      const rows = await waitForVideoRows(session, samples.length);
+      const target = rows.find((row) => row.title === sample.title);
+      assert.ok(target !== undefined, `a row titled ${JSON.stringify(sample.title)} is listed`);
+      const rowSelector = `[data-testid=video-row][data-uid="${target.uid}"]`;
+      const jobSelector = `[data-testid=job][data-uid="${target.uid}"]`;
+      await session.waitFor(`${rowSelector} [data-testid=private-badge]`);
+
+      // No key yet: taking the video offline asks how to sign its token.
+      await session.click(`${rowSelector} [data-testid=make-offline]`);
+      await session.waitFor("[data-testid=signing-dialog]");
+      await session.click("[data-testid=signing-choice-create]");
+      await session.click("[data-testid=confirm-create-key]");
+
+      const finalPhase = await waitUntil(
+        `the job of ${target.uid} to end (${jobSelector})`,
+        async () => {
+          await stopOnError(session);
+          const [job] = await session.findAll(jobSelector);
+          const phase = job === undefined ? null : await job.attribute("data-phase");
+          return ["done", "failed", "cancelled"].includes(phase) ? phase : undefined;
+        },
+        {
+          timeoutMs: DOWNLOAD_TIMEOUT_MS,
+          intervalMs: 200,
+          describe: () => session.describePage(600),
+        },
+      );
+      const jobText = await (await session.find(jobSelector)).text();
+      assert.equal(finalPhase, "done", `the job ended as done; text ${JSON.stringify(jobText)}`);
+
+      // Demo mode keeps its library under its own data folder unless the environment sets one.
+      const files = (await listFiles(profile.libraryDir)).filter((name) => name.endsWith(".mp4"));
+      assert.equal(files.length, 1, `one MP4 in the library folder: ${JSON.stringify(files)}`);
+      assert.equal(
+        await sha256File(join(profile.libraryDir, files[0])),
+        await sha256File(join(ROOT, "samples", sample.file)),
+        `${files[0]} has the bytes of samples/${sample.file}`,
+      );
+
+      // Settings now report local signing with a key kept for this run only.
+      await session.click("#nav-settings");
+      const mode = await session.waitFor("[data-testid=signing-mode]");
+      assert.equal(await mode.attribute("data-mode"), "key", "tokens are signed with a key");
+    });
+  });
+
   test("demo mode lists samples", { timeout: TEST_TIMEOUT_MS }, async () => {
     await withApp("demo", { args: ["--demo"] }, async ({ session }) => {
       const badge = await session.waitFor("[data-testid=demo-badge]");
