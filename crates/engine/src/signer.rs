@@ -219,6 +219,39 @@ mod tests {
         assert_eq!(replace_uid(url, UID, "t"), None);
     }
 
+    fn api_token(downloadable: bool, sub: &str) -> SignedToken {
+        let key = SigningKey::generate("0123456789abcdef0123456789abcdef").unwrap();
+        let times = token_times(1_700_000_000, Duration::from_secs(3600));
+        let claims = TokenClaims {
+            sub: sub.to_owned(),
+            kid: key.id().to_owned(),
+            exp: times.exp,
+            nbf: times.nbf,
+            downloadable,
+            access_rules: Vec::new(),
+        };
+        key.sign(&claims).unwrap()
+    }
+
+    #[test]
+    fn api_token_without_downloadable_is_rejected() {
+        let error = check_api_token(&api_token(false, UID), UID).unwrap_err();
+        assert_eq!(error.code(), "token_rejected");
+        assert!(error.to_string().contains("downloadable"), "{error}");
+    }
+
+    #[test]
+    fn api_token_for_other_video_is_rejected() {
+        let other = "fedcba9876543210fedcba9876543210";
+        let error = check_api_token(&api_token(true, other), UID).unwrap_err();
+        assert!(error.to_string().contains("another video"), "{error}");
+    }
+
+    #[test]
+    fn api_token_for_this_video_passes() {
+        assert!(check_api_token(&api_token(true, UID), UID).is_ok());
+    }
+
     #[test]
     fn near_expiry_uses_the_margin() {
         let url = SignedUrl {
