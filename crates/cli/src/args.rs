@@ -1,5 +1,7 @@
 //! The command line grammar, parsed by clap. Doc comments here are the `--help` text.
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 
 /// Text shown after the options in `--help`: exit statuses and environment variables.
@@ -7,8 +9,9 @@ const AFTER_HELP: &str = "\
 Exit status:
   0    success
   1    other failure (disk, catalog, unexpected API response)
-  2    invalid arguments or settings
-  3    credentials missing, invalid, rejected or unreadable
+  2    invalid arguments, settings or key material, or this computer's clock is so far
+       off Cloudflare's that signed tokens are refused
+  3    credentials or signing key missing, invalid, rejected, revoked or unreadable
   4    video not found
   5    network or service failure (cannot reach the API, server error, rate limited)
   6    a downloaded file failed verification
@@ -58,8 +61,12 @@ pub enum Command {
     /// verified and moved into the library folder. A file already in the library is not
     /// downloaded again. Ctrl-C stops the downloads and keeps partial files, so running the
     /// same command again resumes them.
+    ///
+    /// Private videos (those that require signed URLs) need no extra flag: their tokens are
+    /// signed with the stored signing key (see `offstream keys`), or else requested from
+    /// Cloudflare's token endpoint, which is meant only for low volumes.
     Download {
-        /// Video uids, as `offstream videos` lists them.
+        /// Video uids, as `offstream videos` lists them; not signed tokens.
         #[arg(required = true, value_name = "UID")]
         uids: Vec<String>,
 
@@ -88,7 +95,60 @@ pub enum Command {
     /// Delete the stored account id and API token from the OS keychain.
     Logout,
 
-    /// Show where the credentials come from, the API base URL and the folders in use.
+    /// Show where the credentials come from, the signing key, the API base URL and the
+    /// folders in use.
+    Status,
+
+    /// Manage the signing key that signs tokens for private videos.
+    ///
+    /// The key is kept only in the OS keychain, never in a file or an environment variable.
+    /// With a key, tokens are signed on this computer with no API call per video. Without one,
+    /// each private video's token comes from Cloudflare's token endpoint, which Cloudflare
+    /// recommends only for low volumes.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+/// The subcommands of `offstream keys`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Store an existing signing key in the OS keychain and print its id.
+    ///
+    /// The key material is the `pem` or `jwk` value that Stream's keys API returned (base64,
+    /// or decoded), or a PEM or JWK file. It is read from --file, else from standard input
+    /// when that is not a terminal, else from a hidden prompt. It is never taken as a
+    /// command-line argument, because arguments are saved in the shell history and other
+    /// users can read them with `ps`.
+    Add {
+        /// Key id (32 hexadecimal characters); may be left out when the material is a JWK,
+        /// whose `kid` names the key.
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
+
+        /// Read the key material from this file (`-` for standard input).
+        #[arg(long, value_name = "PATH")]
+        file: Option<PathBuf>,
+    },
+
+    /// Create a signing key on the Cloudflare account, store it in the keychain and print its id.
+    ///
+    /// Asks for confirmation on a terminal. The API token needs the Stream Write permission.
+    Create {
+        /// Create the key without asking; required when standard input is not a terminal.
+        #[arg(long)]
+        yes: bool,
+    },
+
+    /// Delete the stored signing key from the keychain.
+    Remove {
+        /// Revoke the key on Cloudflare first, so every token signed with it stops working.
+        #[arg(long)]
+        revoke: bool,
+    },
+
+    /// Show the stored signing key, whether the account lists it, and the clock skew when large.
     Status,
 }
 
@@ -107,6 +167,25 @@ mod tests {
     fn download_requires_uid() {
         let result = Args::try_parse_from(["offstream", "download"]);
         assert!(result.is_err());
+    }
+
+    #[test]
+    fn keys_add_takes_no_material_argument() {
+        let result = Args::try_parse_from(["offstream", "keys", "add", "LS0tLS1CRUdJTi"]);
+        assert!(result.is_err());
+    }
+
+    #[test]
+    fn keys_add_reads_file_option() {
+        let args = Args::try_parse_from(["offstream", "keys", "add", "--file", "key.pem"]).unwrap();
+        let Command::Keys {
+            command: KeysCommand::Add { file, id },
+        } = args.command
+        else {
+            panic!("parsed as {:?}", args.command);
+        };
+        assert_eq!(file, Some(PathBuf::from("key.pem")));
+        assert_eq!(id, None);
     }
 
     #[test]

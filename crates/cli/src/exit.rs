@@ -13,9 +13,11 @@ use offstream_profile::ProfileError;
 pub enum ExitClass {
     /// Disk, catalog, an unexpected API response, or anything else (1).
     General,
-    /// Invalid arguments or settings (2, the status clap uses for usage errors).
+    /// Invalid arguments, settings or key material, or a local clock so far off that signed
+    /// tokens are refused (2, the status clap uses for usage errors).
     Usage,
-    /// Credentials missing, rejected by the API, or unreadable from the keychain (3).
+    /// Credentials or the signing key missing, rejected, revoked, or unreadable from the
+    /// keychain (3).
     Credentials,
     /// The video or account does not exist (4).
     NotFound,
@@ -48,15 +50,26 @@ impl ExitClass {
     pub fn from_code(code: &str) -> Self {
         match code {
             "auth" => Self::Credentials,
+            code if is_signing_code(code) => Self::Credentials,
             "not_found" => Self::NotFound,
             "network" | "server" | "rate_limited" | "invalid_response" => Self::Network,
             "verify_failed" | "not_mp4" => Self::Verification,
             "not_ready" => Self::NotReady,
-            "config" => Self::Usage,
+            // The system clock is a local setting to fix, and retrying before that fails again.
+            "config" | "clock_skew" => Self::Usage,
             "cancelled" => Self::Interrupted,
             _ => Self::General,
         }
     }
+}
+
+/// Returns true for the engine's codes of a missing, unusable, revoked or refused signing
+/// key or token. They are credential failures, but the API token is not the one to fix.
+pub fn is_signing_code(code: &str) -> bool {
+    matches!(
+        code,
+        "signing_key_needed" | "signing_key_invalid" | "signing_key_revoked" | "token_rejected"
+    )
 }
 
 /// A failed command: its class and the line to print on standard error.
@@ -135,6 +148,24 @@ impl From<ProfileError> for CliError {
     }
 }
 
+/// Converts a keychain error met while reading, storing or deleting the signing key. The
+/// generic wording offers the credential environment variables, which cannot hold a key.
+pub fn signing_keychain_error(error: &CredentialError) -> CliError {
+    let message = match error {
+        CredentialError::Unavailable { reason } => format!(
+            "no keychain is available ({reason}). The signing key is kept only in the OS keychain. On Linux, install and start gnome-keyring or another Secret Service provider. Without a stored key, private videos use Cloudflare's token endpoint"
+        ),
+        CredentialError::Locked => {
+            "the keychain is locked. Unlock it and try again".to_owned()
+        }
+        CredentialError::Denied => {
+            "access to the keychain was denied. Allow offstream to use the keychain when the system asks, then try again".to_owned()
+        }
+        other => other.to_string(),
+    };
+    CliError::new(ExitClass::Credentials, message)
+}
+
 /// Rewrites keychain errors for the command line. The credential crate's own messages offer
 /// "keep the credentials for this run only", which is a desktop dialog the CLI does not have.
 fn credential_message(error: &CredentialError) -> String {
@@ -188,6 +219,11 @@ mod tests {
             ("not_mp4", ExitClass::Verification),
             ("not_ready", ExitClass::NotReady),
             ("config", ExitClass::Usage),
+            ("clock_skew", ExitClass::Usage),
+            ("signing_key_needed", ExitClass::Credentials),
+            ("signing_key_invalid", ExitClass::Credentials),
+            ("signing_key_revoked", ExitClass::Credentials),
+            ("token_rejected", ExitClass::Credentials),
             ("cancelled", ExitClass::Interrupted),
             ("disk", ExitClass::General),
             ("catalog", ExitClass::General),
@@ -244,6 +280,34 @@ mod tests {
         assert!(message.contains("offstream login"), "{message}");
         assert!(message.contains("CLOUDFLARE_API_TOKEN"), "{message}");
         assert!(!message.contains("for this run only"), "{message}");
+    }
+
+    #[test]
+    fn engine_revoked_key_is_credentials() {
+        let error = EngineError::SigningKeyRevoked {
+            key_id: "0123456789abcdef0123456789abcdef".into(),
+        };
+        assert_eq!(CliError::from(error).class().code(), 3);
+    }
+
+    #[test]
+    fn engine_clock_skew_is_usage() {
+        let error = EngineError::ClockSkew {
+            uid: "0123456789abcdef0123456789abcdef".into(),
+            skew_secs: 600,
+        };
+        assert_eq!(CliError::from(error).class().code(), 2);
+    }
+
+    #[test]
+    fn signing_keychain_error_skips_environment() {
+        let error = signing_keychain_error(&CredentialError::Unavailable {
+            reason: "no session D-Bus".into(),
+        });
+        let message = error.message().unwrap();
+        assert!(message.contains("gnome-keyring"), "{message}");
+        assert!(!message.contains("CLOUDFLARE_API_TOKEN"), "{message}");
+        assert_eq!(error.class(), ExitClass::Credentials);
     }
 
     #[test]

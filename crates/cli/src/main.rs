@@ -5,7 +5,7 @@
 //! and `offstream-profile` for the folders. It shares the app's catalog and library, so files
 //! downloaded here appear in the app and the other way round.
 //!
-//! Commands: `videos`, `download`, `library`, `login`, `logout` and `status` (see
+//! Commands: `videos`, `download`, `library`, `login`, `logout`, `status` and `keys` (see
 //! [`args::Command`]).
 //!
 //! Output contract:
@@ -15,7 +15,8 @@
 //!   place; otherwise it is a few plain lines per download. Each failure is one line that states
 //!   what failed and what to do.
 //! - The exit status tells the class of failure, see [`exit::ExitClass`]: 0 success, 1 other
-//!   failure, 2 invalid arguments or settings, 3 credentials missing or rejected, 4 video not
+//!   failure, 2 invalid arguments, settings or key material (or a clock too far off for
+//!   signed tokens), 3 credentials or signing key missing, rejected or revoked, 4 video not
 //!   found, 5 network or service failure, 6 file failed verification, 7 video not ready yet,
 //!   130 interrupted with Ctrl-C.
 //!
@@ -23,8 +24,9 @@
 //! `OFFSTREAM_DATA_DIR`, `OFFSTREAM_LIBRARY_DIR` and `OFFSTREAM_API_BASE` override the folders
 //! and the API base URL; `RUST_LOG` overrides the log filter.
 //!
-//! No secret reaches standard output, standard error or the logs: tokens stay inside the
-//! redacting wrapper types of the credential and client crates.
+//! No secret reaches standard output, standard error or the logs: API tokens, signing keys and
+//! signed tokens stay inside the redacting wrapper types of the credential, client, signing
+//! and engine crates.
 
 mod args;
 mod commands;
@@ -33,7 +35,9 @@ mod exit;
 mod format;
 mod logging;
 mod progress;
+mod signing;
 mod terminal;
+mod token_note;
 
 use std::process::ExitCode;
 

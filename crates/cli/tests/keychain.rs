@@ -10,33 +10,9 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
-use std::process::Command;
 
-use common::{run, run_with_stdin, Harness};
-
-/// Returns true when the keychain tests should run, and prints a skip line otherwise.
-fn keychain_tests_enabled(test: &str) -> bool {
-    if std::env::var("OFFSTREAM_KEYCHAIN_TESTS").as_deref() == Ok("1") {
-        return true;
-    }
-    // Written to stderr directly because the test harness swallows the output of passing tests.
-    let _ = writeln!(
-        std::io::stderr(),
-        "skipped {test}: set OFFSTREAM_KEYCHAIN_TESTS=1 or run under scripts/with-keyring.sh"
-    );
-    false
-}
-
-/// Sets a keychain service name that only this test uses.
-fn with_service(mut command: Command, test: &str) -> Command {
-    command.env(
-        "OFFSTREAM_KEYCHAIN_SERVICE",
-        format!("dev.offstream.test.cli.{}.{test}", std::process::id()),
-    );
-    command
-}
+use common::{keychain_tests_enabled, run, run_with_stdin, with_service, Harness};
 
 #[tokio::test]
 async fn login_download_logout_cycle() {

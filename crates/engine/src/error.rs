@@ -65,15 +65,15 @@ pub enum EngineError {
     SigningKey(String),
 
     /// The account no longer lists the signing key, so Cloudflare rejects its tokens.
-    #[error("signing key {key_id} was revoked or deleted on Cloudflare, so its tokens are refused. Remove it and add or create a new key. The partial file is kept")]
+    #[error("signing key {key_id} was revoked or deleted on Cloudflare, so its tokens are refused. Remove it and add or create a new key. Any partial file is kept for a resume")]
     SigningKeyRevoked { key_id: String },
 
     /// The delivery host kept refusing fresh tokens, or the token endpoint returned an unusable one.
-    #[error("the signed token for video '{uid}' was refused: {detail}. The partial file is kept")]
+    #[error("the signed token for video '{uid}' was refused: {detail}. Any partial file is kept for a resume")]
     TokenRejected { uid: String, detail: String },
 
     /// Tokens are refused and this computer's clock is far from Cloudflare's.
-    #[error("this computer's clock is {} Cloudflare's, and the signed token for video '{uid}' was refused. Set the clock (turn on automatic time), then retry; the partial file is kept", skew_text(*.skew_secs))]
+    #[error("this computer's clock is {} Cloudflare's, and the signed token for video '{uid}' was refused. Set the clock (turn on automatic time), then retry. Any partial file is kept for a resume", skew_text(*.skew_secs))]
     ClockSkew { uid: String, skew_secs: i64 },
 
     #[error("the delivery host responded with HTTP {status} to the download request of video '{uid}'{}", delivery_hint(*.status))]

@@ -630,7 +630,8 @@ impl Job {
 
             if source.private && error.is_auth_refusal() {
                 refusals += 1;
-                warn!(job_id = self.id(), uid = %uid, refusals, "the delivery host refused the signed token");
+                // Info, not warn: a refused token is routine after an expiry and is retried at once.
+                info!(job_id = self.id(), uid = %uid, refusals, "the delivery host refused the signed token; signing a fresh one");
                 if refusals > MAX_TOKEN_REFUSALS {
                     return Err(self.diagnose_refusal(&client).await);
                 }

@@ -7,28 +7,47 @@
 //!
 //! Ctrl-C cancels every job. The engine keeps the `.part` files and records them in the
 //! catalog, so the same command resumes them later. A second Ctrl-C exits at once.
+//!
+//! Private videos need a signed token in place of the uid. The engine signs it with the key
+//! stored in the keychain, or else requests it from Cloudflare's token endpoint. In that case
+//! the first such token prints a note (see [`crate::token_note`]). An argument that is or
+//! contains a signed token (a pasted signed URL) is rejected without being echoed, because
+//! the token is a secret.
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use offstream_engine::{EngineError, EngineOptions, JobId, JobManager, LibraryItem};
+use offstream_profile::Settings;
+use offstream_signing::looks_like_token;
 use offstream_stream::DownloadType;
 
 use crate::context::{Account, Context};
-use crate::exit::{CliError, ExitClass};
+use crate::exit::{is_signing_code, CliError, ExitClass};
 use crate::progress::{self, Mode, Progress};
+use crate::signing;
 use crate::terminal;
 
 /// Downloads every uid and prints the paths.
 ///
 /// # Errors
-/// Missing credentials or an unusable library folder before any download starts; afterwards
-/// an already reported error whose class is that of the failed downloads.
+/// Before any download starts: missing credentials, an unreadable stored signing key, invalid
+/// settings or an unusable library folder. After that, an already reported error whose class
+/// is that of the failed downloads.
 pub async fn run(
     context: &Context,
     uids: Vec<String>,
     audio: bool,
     quiet: bool,
 ) -> Result<(), CliError> {
+    let (tokens, uids) = split_tokens(uids);
     let uids = unique(uids);
+    let mut outcome = Outcome::new(uids.len() + tokens.len());
+    for position in tokens {
+        outcome.token_argument(position);
+    }
+    if uids.is_empty() {
+        return outcome.finish();
+    }
+
     let download_type = if audio {
         DownloadType::Audio
     } else {
@@ -36,20 +55,26 @@ pub async fn run(
     };
 
     let account = context.account().await?;
+    let signer = signing::download_signer(context).await?;
+    let settings = Settings::load(&context.profile.data_dir)?;
+    let options = EngineOptions {
+        token_access_rules: settings.token_access_rules,
+        ..EngineOptions::default()
+    };
     let catalog = context.open_catalog()?;
     let jobs = JobManager::new(
         account.client.clone(),
         catalog,
         &context.profile.library_dir,
-        EngineOptions::default(),
+        options,
     )?;
+    jobs.set_signer(signer);
     tracing::debug!(count = uids.len(), download_type = %download_type, library_dir = %jobs.library_dir().display(), "starting downloads");
 
     // Listen before the first job starts, so an early Ctrl-C cancels instead of killing.
     let mut interrupts = Interrupts::listen()?;
     let progress = progress::follow(&jobs, Progress::new(Mode::detect(quiet), uids.len()));
 
-    let mut outcome = Outcome::new(uids.len());
     let mut started: Vec<JobId> = Vec::new();
     let mut waiting = FuturesUnordered::new();
     for uid in &uids {
@@ -95,6 +120,23 @@ pub async fn run(
     progress.abort();
     terminal::clear_status();
     outcome.finish()
+}
+
+/// Separates arguments that are or contain signed tokens (a common mix-up, since a private
+/// video's URL carries one where the uid goes) from the rest. Returns the 1-based positions of
+/// the tokens, so they can be named without being echoed, and the other arguments.
+fn split_tokens(arguments: Vec<String>) -> (Vec<usize>, Vec<String>) {
+    let mut tokens = Vec::new();
+    let mut rest = Vec::new();
+    for (index, argument) in arguments.into_iter().enumerate() {
+        // A signed URL has the token as one path segment.
+        if argument.split(['/', '?', '#']).any(looks_like_token) {
+            tokens.push(index + 1);
+        } else {
+            rest.push(argument);
+        }
+    }
+    (tokens, rest)
 }
 
 /// Trims the uids and drops empty and repeated ones, keeping the first occurrence's order.
@@ -163,10 +205,30 @@ impl Outcome {
         }
     }
 
+    /// Reports an argument that is a signed token; its text is a secret, so only its position
+    /// is named.
+    fn token_argument(&mut self, position: usize) {
+        terminal::print_error(&format!(
+            "argument {position} is or contains a signed token, not a video uid. Pass the video's uid (32 hexadecimal characters, as `offstream videos` lists it); offstream makes the tokens itself"
+        ));
+        self.failures.push(ExitClass::Usage);
+    }
+
     fn failed(&mut self, uid: &str, error: EngineError, account: &Account) {
-        let mut error = account.explain(error);
+        let code = error.code();
+        let mut error = if is_signing_code(code) {
+            // The API token is fine here, so the hint on where it is stored would mislead.
+            CliError::from(error)
+        } else {
+            account.explain(error)
+        };
         if error.class() == ExitClass::NotFound {
             error = error.with_hint(". Check the uid with `offstream videos`");
+        }
+        if code == "signing_key_revoked" || code == "signing_key_invalid" {
+            error = error.with_hint(
+                ". Run `offstream keys remove`, then `offstream keys create` or `offstream keys add`",
+            );
         }
         let message = error.message().unwrap_or_default();
         terminal::print_error(&format!("{uid}: {message}"));
@@ -249,6 +311,24 @@ impl Interrupts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const TOKEN: &str = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImFiYyJ9.eyJzdWIiOiJhYmMifQ.c2lnbmF0dXJl";
+
+    #[test]
+    fn split_tokens_names_positions() {
+        let arguments = vec!["abc".to_owned(), TOKEN.to_owned(), "def".to_owned()];
+        let (tokens, rest) = split_tokens(arguments);
+        assert_eq!(tokens, [2]);
+        assert_eq!(rest, ["abc", "def"]);
+    }
+
+    #[test]
+    fn split_tokens_finds_signed_url() {
+        let url = format!("https://customer-x.cloudflarestream.com/{TOKEN}/downloads/default.mp4");
+        let (tokens, rest) = split_tokens(vec![url]);
+        assert_eq!(tokens, [1]);
+        assert!(rest.is_empty());
+    }
 
     #[test]
     fn unique_keeps_first_order() {

@@ -86,7 +86,7 @@ pub async fn logout(context: &Context) -> Result<(), CliError> {
 }
 
 /// Prints `prompt` on standard error and reads one line from standard input.
-fn prompt_line(prompt: &str) -> Result<String, CliError> {
+pub(super) fn prompt_line(prompt: &str) -> Result<String, CliError> {
     let mut stderr = io::stderr().lock();
     let _ = write!(stderr, "{prompt}");
     let _ = stderr.flush();
@@ -96,7 +96,7 @@ fn prompt_line(prompt: &str) -> Result<String, CliError> {
     io::stdin()
         .lock()
         .read_line(&mut line)
-        .map_err(|error| read_error("the account id", &error))?;
+        .map_err(|error| read_error("the answer", &error))?;
     Ok(line.trim().to_owned())
 }
 

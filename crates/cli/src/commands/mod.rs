@@ -1,6 +1,8 @@
 //! One module per subcommand; [`run`] dispatches to them.
 
 mod download;
+mod key_input;
+mod keys;
 mod library;
 mod login;
 mod status;
@@ -8,7 +10,7 @@ mod videos;
 
 use std::io;
 
-use crate::args::{Args, Command};
+use crate::args::{Args, Command, KeysCommand};
 use crate::context::Context;
 use crate::exit::{CliError, ExitClass};
 
@@ -25,6 +27,12 @@ pub async fn run(args: Args) -> Result<(), CliError> {
         Command::Login { account_id } => login::login(&context, account_id).await,
         Command::Logout => login::logout(&context).await,
         Command::Status => status::run(&context).await,
+        Command::Keys { command } => match command {
+            KeysCommand::Add { id, file } => keys::add(&context, id, file).await,
+            KeysCommand::Create { yes } => keys::create(&context, yes).await,
+            KeysCommand::Remove { revoke } => keys::remove(&context, revoke).await,
+            KeysCommand::Status => keys::status(&context).await,
+        },
     }
 }
 

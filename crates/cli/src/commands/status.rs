@@ -1,4 +1,5 @@
-//! `offstream status`: where the credentials come from, the API base URL and the folders.
+//! `offstream status`: where the credentials come from, the signing key, the API base URL and
+//! the folders.
 //!
 //! It makes no API call. A keychain that cannot be read is reported in the output, not as a
 //! failure, because showing that is the point of the command.
@@ -9,12 +10,13 @@ use offstream_profile::{Origin, ENV_API_BASE, ENV_LIBRARY_DIR};
 use super::output_result;
 use crate::context::Context;
 use crate::exit::CliError;
+use crate::signing;
 use crate::terminal;
 
 /// Prints the status lines on standard output.
 ///
 /// # Errors
-/// Only a failed write to standard output.
+/// A failed write to standard output, or a failed keychain worker thread.
 pub async fn run(context: &Context) -> Result<(), CliError> {
     let (credentials, account) = match context.load_credentials().await {
         Ok(Some((credentials, source))) => {
@@ -33,10 +35,14 @@ pub async fn run(context: &Context) -> Result<(), CliError> {
         ),
     };
 
+    // Reading the key makes no API call; `offstream keys status` checks it on the account.
+    let signing_key = signing::describe(&signing::load(context).await?);
+
     let profile = &context.profile;
     let mut lines = vec![
         ("credentials", credentials),
         ("account id", account),
+        ("signing key", signing_key),
         (
             "API base",
             with_origin(&profile.api_base, profile.api_base_origin, ENV_API_BASE),
@@ -56,12 +62,16 @@ pub async fn run(context: &Context) -> Result<(), CliError> {
         lines.push(("keychain service", context.keychain_service().to_owned()));
     }
 
+    output_result(terminal::print_out(&render(&lines)))
+}
+
+/// Returns `name: value` lines with the values aligned in one column.
+pub(super) fn render(lines: &[(&str, String)]) -> String {
     let width = lines.iter().map(|(name, _)| name.len()).max().unwrap_or(0) + 2;
-    let text: String = lines
+    lines
         .iter()
         .map(|(name, value)| format!("{:<width$}{value}\n", format!("{name}:")))
-        .collect();
-    output_result(terminal::print_out(&text))
+        .collect()
 }
 
 fn describe_source(source: Source) -> String {
@@ -89,6 +99,12 @@ mod tests {
     fn origin_names_variable() {
         let text = with_origin("http://127.0.0.1:1", Origin::Environment, ENV_API_BASE);
         assert_eq!(text, "http://127.0.0.1:1 (from OFFSTREAM_API_BASE)");
+    }
+
+    #[test]
+    fn render_aligns_values() {
+        let lines = [("a", "1".to_owned()), ("long name", "2".to_owned())];
+        assert_eq!(render(&lines), "a:         1\nlong name: 2\n");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use offstream_stream::{ApiToken, ClientConfig, StreamClient};
 use stream_emulator::{Emulator, EmulatorConfig, MediaFile, RunningEmulator, Seed, VideoSpec};
 use tempfile::TempDir;
 
@@ -16,6 +17,9 @@ pub const BINARY: &str = env!("CARGO_BIN_EXE_offstream");
 
 /// Title of the sample video the download tests use, as in `samples/samples.json`.
 pub const SAMPLE_TITLE: &str = "Café Übersee – Morgenprobe";
+
+/// Title of the private sample (`requireSignedURLs: true` in `samples/samples.json`).
+pub const PRIVATE_TITLE: &str = "Why Fractals? A Mandelbrot Dive";
 
 /// Returns the path of a file in the repository's `samples/` folder.
 pub fn sample_path(file: &str) -> PathBuf {
@@ -60,6 +64,29 @@ impl Harness {
         })
     }
 
+    /// Adds the private `fractal-dive` sample, read from `samples/`, and returns its uid. Its
+    /// downloads are served only to a signed token.
+    pub fn add_private_sample(&self) -> String {
+        self.emulator.add_video(VideoSpec {
+            name: Some(PRIVATE_TITLE.to_owned()),
+            media: MediaFile::from_path(sample_path("fractal-dive.mp4")).expect("sample MP4"),
+            audio: Some(MediaFile::from_path(sample_path("fractal-dive.m4a")).expect("sample M4A")),
+            require_signed_urls: true,
+            ..VideoSpec::default()
+        })
+    }
+
+    /// Returns a Stream client with the emulator's credentials, for test set-up that a user
+    /// would do in the dashboard (creating or revoking keys, requesting tokens).
+    pub fn client(&self) -> StreamClient {
+        let config = ClientConfig::new(
+            self.emulator.account_id(),
+            ApiToken::new(self.emulator.api_token()),
+        )
+        .with_api_base(self.emulator.api_base());
+        StreamClient::new(config).expect("client for the emulator")
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }
@@ -91,6 +118,49 @@ impl Harness {
             .env("CLOUDFLARE_API_TOKEN", token);
         command
     }
+}
+
+/// Returns true when the keychain tests should run, and prints a skip line otherwise.
+///
+/// They run only when `OFFSTREAM_KEYCHAIN_TESTS=1`, which `scripts/with-keyring.sh` sets after
+/// it starts a private D-Bus session with an unlocked gnome-keyring.
+pub fn keychain_tests_enabled(test: &str) -> bool {
+    if std::env::var("OFFSTREAM_KEYCHAIN_TESTS").as_deref() == Ok("1") {
+        return true;
+    }
+    // Written to stderr directly because the test harness swallows the output of passing tests.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped {test}: set OFFSTREAM_KEYCHAIN_TESTS=1 or run under scripts/with-keyring.sh"
+    );
+    false
+}
+
+/// Sets a keychain service name that only `name` (a test, or one "machine" of a test) uses,
+/// so tests never touch the user's entries or each other's.
+pub fn with_service(mut command: Command, name: &str) -> Command {
+    command.env(
+        "OFFSTREAM_KEYCHAIN_SERVICE",
+        format!("dev.offstream.test.cli.{}.{name}", std::process::id()),
+    );
+    command
+}
+
+/// Returns every file under `dir`, recursively; an absent folder has none.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.expect("a readable folder entry").path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }
 
 /// Returns a command for the binary without any variable that could change its behaviour,
