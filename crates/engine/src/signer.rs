@@ -1,7 +1,7 @@
 //! Tokens for videos that require signed URLs, and the download URLs that carry them.
 //!
 //! A private video's MP4 or M4A is served only to a URL whose uid segment is replaced by a
-//! token with `downloadable: true`. [`TokenSigner`] says how tokens are made: locally with the
+//! token with `downloadable: true`. [`TokenSigner`] selects how tokens are made: locally with the
 //! account's signing key (no API call, suits bulk work) or by the API's token endpoint, which
 //! Cloudflare recommends only for low volumes. Token times come from the server clock that the
 //! client estimates from each response's `Date` header, so a computer whose clock is off still
@@ -24,7 +24,7 @@ use crate::error::EngineError;
 /// A token is renewed before a request when it has less than this left.
 const RENEW_BEFORE_EXPIRY: Duration = Duration::from_secs(5 * 60);
 
-/// How tokens for private videos are made.
+/// The source of tokens for private videos.
 #[derive(Clone, Default)]
 pub enum TokenSigner {
     /// Signed locally with this key.
@@ -83,7 +83,7 @@ impl SignedUrl {
     }
 }
 
-/// What a token is for.
+/// The video and download URL a token is made for.
 pub(crate) struct TokenTarget<'a> {
     pub uid: &'a str,
     /// The download URL the API returned, with the uid in its path.

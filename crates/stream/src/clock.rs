@@ -52,7 +52,7 @@ impl ServerClock {
         self.inner.known.store(true, Ordering::Relaxed);
     }
 
-    /// Returns the server clock minus the local clock in seconds, once a response told it.
+    /// Returns the server clock minus the local clock in seconds, once a response carried a `Date` header.
     pub fn skew_secs(&self) -> Option<i64> {
         self.inner
             .known
