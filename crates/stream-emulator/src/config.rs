@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use crate::clock::MAX_CLOCK_OFFSET_SECS;
 use crate::error::Error;
+use crate::rate_limit::RateLimit;
 
 /// Account id of the demo account (32 lowercase hex characters, like real account ids).
 pub const DEMO_ACCOUNT_ID: &str = "4f666673747265616d44656d6f303031";
@@ -72,6 +73,9 @@ pub struct EmulatorConfig {
     /// `nbf` and fills the `Date` header. Negative values put the clock behind. Change it at run
     /// time with [`crate::RunningEmulator::set_clock_offset`].
     pub clock_offset_secs: i64,
+    /// API rate limit; `None` (the default) lets every request through. Delivery requests
+    /// never count against it.
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Default for EmulatorConfig {
@@ -88,6 +92,7 @@ impl Default for EmulatorConfig {
             flat_download_create: false,
             page_limit_max: REAL_PAGE_LIMIT_MAX,
             clock_offset_secs: 0,
+            rate_limit: None,
         }
     }
 }
@@ -126,6 +131,15 @@ impl EmulatorConfig {
                 self.clock_offset_secs
             )));
         }
+        if let Some(limit) = &self.rate_limit {
+            if limit.requests == 0 || limit.window.is_zero() {
+                return Err(Error::InvalidConfig(format!(
+                    "rate limit of {} requests per {:?} is unusable: use at least 1 request \
+                     and a window longer than zero (the real service allows 1200 per 300 s)",
+                    limit.requests, limit.window
+                )));
+            }
+        }
         Ok(())
     }
 }
@@ -144,6 +158,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("flat_download_create", &self.flat_download_create)
             .field("page_limit_max", &self.page_limit_max)
             .field("clock_offset_secs", &self.clock_offset_secs)
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }
@@ -190,6 +205,19 @@ mod tests {
     fn validate_rejects_huge_clock_offset() {
         let config = EmulatorConfig {
             clock_offset_secs: i64::MIN,
+            ..EmulatorConfig::default()
+        };
+
+        assert!(config.validate().is_err());
+    }
+
+    #[test]
+    fn validate_rejects_zero_rate_limit() {
+        let config = EmulatorConfig {
+            rate_limit: Some(RateLimit {
+                requests: 0,
+                ..RateLimit::default()
+            }),
             ..EmulatorConfig::default()
         };
 

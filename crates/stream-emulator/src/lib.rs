@@ -12,8 +12,10 @@
 //! [`Emulator::start`] and the [`RunningEmulator`] handle. The handle changes the library while
 //! the server runs ([`VideoSpec`], [`RunningEmulator::script_download_error`]) and moves the
 //! clock ([`RunningEmulator::set_clock_offset`]). It also throttles or cuts download bodies,
-//! counts traffic ([`TrafficCounters`]) and lists the secrets the emulator handed out
-//! ([`RunningEmulator::issued_secrets`]).
+//! queues one-shot faults ([`DeliveryFault`], [`ApiFault`]), counts traffic
+//! ([`TrafficCounters`]) and lists the secrets the emulator handed out
+//! ([`RunningEmulator::issued_secrets`]). [`EmulatorConfig::rate_limit`] turns on an API rate
+//! limit like the real service's ([`RateLimit`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), stream_emulator::Error> {
@@ -38,11 +40,13 @@ mod access;
 mod clock;
 mod config;
 mod error;
+mod faults;
 mod http;
 mod keys;
 mod media;
 mod model;
 pub mod mp4;
+mod rate_limit;
 pub mod samples;
 mod secrets;
 mod seed;
@@ -55,9 +59,11 @@ pub use config::{
     Bounds, EmulatorConfig, Seed, DEMO_ACCOUNT_ID, DEMO_API_TOKEN, REAL_PAGE_LIMIT_MAX,
 };
 pub use error::Error;
+pub use faults::{ApiFault, DeliveryFault, DeliveryRecord};
 pub use media::MediaFile;
 pub use model::{
     DownloadScript, DownloadStatus, DownloadType, VideoSpec, VideoState, VideoSummary,
 };
 pub use mp4::Mp4Info;
-pub use server::{Emulator, RunningEmulator, TrafficCounters};
+pub use rate_limit::RateLimit;
+pub use server::{ApiEndpointCounts, Emulator, RunningEmulator, TrafficCounters};

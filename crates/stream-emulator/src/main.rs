@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use stream_emulator::{
-    Bounds, Emulator, EmulatorConfig, Seed, DEMO_ACCOUNT_ID, DEMO_API_TOKEN, MAX_CLOCK_OFFSET_SECS,
+    Bounds, Emulator, EmulatorConfig, MediaFile, Seed, VideoSpec, DEMO_ACCOUNT_ID, DEMO_API_TOKEN,
+    MAX_CLOCK_OFFSET_SECS,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -64,6 +65,11 @@ struct Args {
     /// Drop a download's connection when the exp of the token in its URL passes mid-body.
     #[arg(long)]
     cut_on_token_expiry: bool,
+
+    /// Add one public video whose MP4 is the first sample padded to BYTES bytes with a `free`
+    /// box, generated on the fly (for benchmarks with large files).
+    #[arg(long, value_name = "BYTES")]
+    padded_video: Option<u64>,
 }
 
 #[tokio::main]
@@ -78,6 +84,13 @@ async fn main() -> ExitCode {
 
     let args = Args::parse();
     let (delivery_rate, cut_on_token_expiry) = (args.delivery_rate, args.cut_on_token_expiry);
+    let padded_video = match args.padded_video.map(padded_spec).transpose() {
+        Ok(spec) => spec,
+        Err(message) => {
+            eprintln!("stream-emulator: {message}");
+            return ExitCode::from(2);
+        }
+    };
     let config = match config_from_args(args) {
         Ok(config) => config,
         Err(message) => {
@@ -98,6 +111,10 @@ async fn main() -> ExitCode {
     }
     if cut_on_token_expiry {
         emulator.set_cut_on_token_expiry(true);
+    }
+    if let Some(spec) = padded_video {
+        let uid = emulator.add_video(spec);
+        eprintln!("padded video: {uid}");
     }
 
     // The handler is installed before the first line goes out, because a script that reads
@@ -177,6 +194,19 @@ fn config_from_args(args: Args) -> Result<EmulatorConfig, String> {
         },
         clock_offset_secs: args.clock_offset,
         ..EmulatorConfig::default()
+    })
+}
+
+/// Builds the `--padded-video` spec from the first sample.
+fn padded_spec(total_len: u64) -> Result<VideoSpec, String> {
+    let sample = &stream_emulator::samples::all()[0];
+    let media = MediaFile::padded(sample.video.clone(), total_len)
+        .map_err(|error| format!("invalid --padded-video value {total_len}: {error}"))?;
+    Ok(VideoSpec {
+        name: Some(format!("Padded video ({total_len} bytes)")),
+        filename: Some(format!("padded-{total_len}.mp4")),
+        media,
+        ..VideoSpec::default()
     })
 }
 

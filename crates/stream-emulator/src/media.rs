@@ -4,6 +4,10 @@
 //! bytes of one sample. File-backed media is never loaded whole: ranges are read with a seek and
 //! bounded chunked reads. The strong `ETag` is a SHA-256 of the content, computed on first use
 //! and cached for the life of the value.
+//!
+//! Padded media ([`MediaFile::padded`]) is a real MP4 followed by one `free` box that brings it
+//! to a chosen length. The padding is generated on the fly, so a 2 GiB file costs no memory and
+//! its `ETag` is derived from the base's hash and the length instead of hashing the zeros.
 
 use std::fmt;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
@@ -22,6 +26,9 @@ use crate::mp4::{self, Mp4Info};
 /// Size of the chunks a response body is cut into.
 const CHUNK_LEN: usize = 64 * 1024;
 
+/// Zeros for the payload of a padding `free` box.
+static ZEROS: [u8; CHUNK_LEN] = [0; CHUNK_LEN];
+
 /// The bytes of one video or audio file, in memory or on disk.
 #[derive(Clone)]
 pub struct MediaFile {
@@ -38,6 +45,11 @@ struct Inner {
 enum Source {
     Memory(Bytes),
     Disk(PathBuf),
+    /// `base`, then a `free` box whose header is `header` and whose payload is zeros.
+    Padded {
+        base: MediaFile,
+        header: Bytes,
+    },
 }
 
 impl MediaFile {
@@ -66,6 +78,51 @@ impl MediaFile {
         Ok(Self::new(Source::Disk(path), metadata.len()))
     }
 
+    /// Returns `base` followed by a top-level `free` box, `total_len` bytes in all, so the
+    /// result stays a valid MP4 that readers walk past the padding. The padding is generated
+    /// on the fly and ranges work on it, so `total_len` may be many gigabytes.
+    ///
+    /// A padding of more than `u32::MAX` bytes uses a 64-bit box size.
+    ///
+    /// # Errors
+    /// Returns `InvalidInput` when `total_len` is shorter than the base or leaves 1 to 7 bytes
+    /// of padding (a box header needs 8), and `InvalidData` when the base is not an MP4.
+    pub fn padded(base: MediaFile, total_len: u64) -> io::Result<Self> {
+        let base_len = base.len();
+        let padding = total_len.checked_sub(base_len).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("padded length {total_len} is shorter than the base MP4 ({base_len} bytes): use at least {base_len}"),
+            )
+        })?;
+        base.probe()?;
+        if padding == 0 {
+            return Ok(base);
+        }
+        if padding < 8 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "padded length {total_len} leaves {padding} bytes of padding: use the base length {base_len} or at least {} (a box header needs 8 bytes)",
+                    base_len + 8
+                ),
+            ));
+        }
+
+        let header = match u32::try_from(padding) {
+            Ok(size) => [&size.to_be_bytes()[..], b"free"].concat(),
+            // Size 1 means the 64-bit size follows the type.
+            Err(_) => [&1u32.to_be_bytes()[..], b"free", &padding.to_be_bytes()].concat(),
+        };
+        Ok(Self::new(
+            Source::Padded {
+                base,
+                header: Bytes::from(header),
+            },
+            total_len,
+        ))
+    }
+
     fn new(source: Source, len: u64) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -90,12 +147,12 @@ impl MediaFile {
     /// Returns the file path for disk-backed media.
     pub fn path(&self) -> Option<&Path> {
         match &self.inner.source {
-            Source::Memory(_) => None,
+            Source::Memory(_) | Source::Padded { .. } => None,
             Source::Disk(path) => Some(path),
         }
     }
 
-    /// Parses the MP4 header for duration and picture size.
+    /// Parses the MP4 header for duration and picture size; padded media reports its base's.
     ///
     /// # Errors
     /// Returns `InvalidData` for data that is not an MP4, and I/O errors from reading the file.
@@ -103,6 +160,7 @@ impl MediaFile {
         match &self.inner.source {
             Source::Memory(bytes) => mp4::parse(&mut Cursor::new(bytes.as_ref())),
             Source::Disk(path) => mp4::parse(&mut std::fs::File::open(path)?),
+            Source::Padded { base, .. } => base.probe(),
         }
     }
 
@@ -165,14 +223,62 @@ impl MediaFile {
                 let limited = file.take(end - start);
                 Ok(ReaderStream::with_capacity(limited, CHUNK_LEN).boxed())
             }
+            Source::Padded { base, header } => {
+                read_padded_range(base, header.clone(), start, end).await
+            }
         }
     }
+}
+
+/// Streams `start..end` of a padded file: the part of the base, of the box header and of the
+/// zeros that the range covers.
+async fn read_padded_range(
+    base: &MediaFile,
+    header: Bytes,
+    start: u64,
+    end: u64,
+) -> io::Result<BoxStream<'static, io::Result<Bytes>>> {
+    let base_len = base.len();
+    let header_end = base_len + header.len() as u64;
+
+    let base_part = if start < base_len {
+        // Boxed because a padded base would make this future recursive.
+        Box::pin(base.read_range(start, end.min(base_len))).await?
+    } else {
+        stream::empty().boxed()
+    };
+
+    let header_part = if start < header_end && end > base_len {
+        let from = (start.max(base_len) - base_len) as usize;
+        let to = (end.min(header_end) - base_len) as usize;
+        Some(Ok(header.slice(from..to)))
+    } else {
+        None
+    };
+
+    let zeros_start = start.max(header_end);
+    let zeros = (zeros_start..end.max(zeros_start))
+        .step_by(CHUNK_LEN)
+        .map(move |offset| {
+            let len = (end - offset).min(CHUNK_LEN as u64) as usize;
+            Ok(Bytes::from_static(&ZEROS[..len]))
+        });
+
+    Ok(base_part
+        .chain(stream::iter(header_part))
+        .chain(stream::iter(zeros))
+        .boxed())
 }
 
 impl Inner {
     fn sha256(&self) -> io::Result<[u8; 32]> {
         let mut hasher = Sha256::new();
         match &self.source {
+            // The padding is all zeros, so the base's hash and the length identify the content.
+            Source::Padded { base, .. } => {
+                hasher.update(base.inner.sha256()?);
+                hasher.update(self.len.to_be_bytes());
+            }
             Source::Memory(bytes) => hasher.update(bytes),
             Source::Disk(path) => {
                 let mut file = std::fs::File::open(path)?;
@@ -197,6 +303,7 @@ impl fmt::Debug for MediaFile {
         match &self.inner.source {
             Source::Memory(_) => debug.field("source", &"memory"),
             Source::Disk(path) => debug.field("source", path),
+            Source::Padded { base, .. } => debug.field("padded", base),
         };
         debug.field("len", &self.inner.len).finish()
     }
@@ -251,6 +358,83 @@ mod tests {
             .unwrap();
 
         assert_eq!(from_disk, from_memory);
+    }
+
+    fn tiny_mp4() -> Vec<u8> {
+        let mut mvhd = vec![0u8; 100];
+        mvhd[12..16].copy_from_slice(&1000u32.to_be_bytes());
+        mvhd[16..20].copy_from_slice(&2000u32.to_be_bytes());
+        let mvhd_box = [&108u32.to_be_bytes()[..], b"mvhd", &mvhd].concat();
+        let moov = [&116u32.to_be_bytes()[..], b"moov", &mvhd_box].concat();
+        [&16u32.to_be_bytes()[..], b"ftypisom\0\0\x02\0", &moov].concat()
+    }
+
+    #[tokio::test]
+    async fn padded_small_has_free_box() {
+        let base = tiny_mp4();
+        let media = MediaFile::padded(MediaFile::from_bytes(base.clone()), 1000).unwrap();
+
+        let got = collect(&media, 0, 1000).await;
+
+        assert_eq!(got.len(), 1000);
+        assert_eq!(&got[..base.len()], &base[..]);
+        let padding = (1000 - base.len()) as u32;
+        assert_eq!(
+            &got[base.len()..base.len() + 8],
+            &[&padding.to_be_bytes()[..], b"free"].concat()[..]
+        );
+        assert!(got[base.len() + 8..].iter().all(|byte| *byte == 0));
+        assert_eq!(
+            mp4::parse(&mut Cursor::new(&got)).unwrap().duration_seconds,
+            Some(2.0)
+        );
+    }
+
+    #[tokio::test]
+    async fn padded_huge_uses_64bit_size() {
+        let base = tiny_mp4();
+        let total = 5u64 << 30;
+        let media = MediaFile::padded(MediaFile::from_bytes(base.clone()), total).unwrap();
+        let at = base.len() as u64;
+
+        let header = collect(&media, at - 2, at + 20).await;
+        let tail = collect(&media, total - 3, total).await;
+
+        let padding = total - at;
+        let expected = [
+            &base[base.len() - 2..],
+            &1u32.to_be_bytes()[..],
+            b"free",
+            &padding.to_be_bytes(),
+            &[0u8; 4],
+        ]
+        .concat();
+        assert_eq!(header, expected);
+        assert_eq!(tail, vec![0u8; 3]);
+    }
+
+    #[test]
+    fn padded_rejects_short_padding() {
+        let base = tiny_mp4();
+        let len = base.len() as u64;
+
+        let error = MediaFile::padded(MediaFile::from_bytes(base), len + 3).unwrap_err();
+
+        assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[tokio::test]
+    async fn padded_etag_differs_by_length() {
+        let base = MediaFile::from_bytes(tiny_mp4());
+
+        let short = MediaFile::padded(base.clone(), 1000)
+            .unwrap()
+            .etag()
+            .await
+            .unwrap();
+        let long = MediaFile::padded(base, 2000).unwrap().etag().await.unwrap();
+
+        assert_ne!(short, long);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! [`RunningEmulator`] is the handle tests hold: it changes the library while the server keeps
 //! serving requests, moves the emulator clock, throttles or cuts download bodies, reads
-//! counters and the secret log, and stops the server on [`RunningEmulator::shutdown`] or on drop.
+//! counters and the secret log, queues delivery and API faults, and stops the server on
+//! [`RunningEmulator::shutdown`] or on drop.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::Ordering;
@@ -16,7 +17,8 @@ use tokio::task::JoinHandle;
 
 use crate::config::EmulatorConfig;
 use crate::error::Error;
-use crate::http::{self, Shared};
+use crate::faults::{ApiFault, DeliveryFault, DeliveryRecord};
+use crate::http::{self, ApiEndpoint, Counters, ResettableListener, Shared};
 use crate::model::{
     DownloadScript, DownloadStatus, DownloadType, VideoSpec, VideoState, VideoSummary,
 };
@@ -58,7 +60,11 @@ impl Emulator {
 
         let video_count = store.len();
         let shared = Arc::new(Shared::new(config, format!("http://{addr}"), store));
-        // The peer address is needed for the `ip.src` access rules of signed tokens.
+        let listener = ResettableListener::new(listener, Arc::clone(&shared.connections));
+        // `tap_io` adds nothing but makes axum provide the peer address for this listener type.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |_| {});
+        // The peer address is needed for the `ip.src` access rules of signed tokens and for
+        // resetting a connection.
         let app =
             http::router(Arc::clone(&shared)).into_make_service_with_connect_info::<SocketAddr>();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -97,6 +103,35 @@ pub struct TrafficCounters {
     pub delivery_bytes: u64,
     /// Calls of the token endpoint that passed authentication, including rejected ones.
     pub token_requests: u64,
+    /// API replies with status 429, from the rate limit or an injected fault.
+    pub rate_limited: u64,
+    /// Connections reset by [`DeliveryFault::ResetAt`].
+    pub resets: u64,
+    /// Delivery faults taken from the queue by a request.
+    pub delivery_faults: u64,
+    /// API requests per endpoint kind.
+    pub api_by_endpoint: ApiEndpointCounts,
+}
+
+/// API requests per endpoint kind, including rejected and rate-limited ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ApiEndpointCounts {
+    /// `GET .../stream` (the video list).
+    pub list: u64,
+    /// `GET .../stream/{uid}` (and any other method on that path).
+    pub video: u64,
+    /// `GET .../stream/{uid}/downloads`.
+    pub downloads_get: u64,
+    /// `POST .../stream/{uid}/downloads` and `.../downloads/{type}`.
+    pub downloads_create: u64,
+    /// `DELETE .../stream/{uid}/downloads` and `.../downloads/{type}`.
+    pub downloads_delete: u64,
+    /// `POST .../stream/{uid}/token`.
+    pub token: u64,
+    /// Everything under `.../stream/keys`.
+    pub keys: u64,
+    /// Paths that match none of the above.
+    pub other: u64,
 }
 
 /// A started emulator. Dropping it stops the server; prefer [`RunningEmulator::shutdown`] in
@@ -209,7 +244,83 @@ impl RunningEmulator {
             delivery_requests: counters.delivery_requests.load(Ordering::Relaxed),
             delivery_bytes: counters.delivered_bytes.load(Ordering::Relaxed),
             token_requests: counters.token_requests.load(Ordering::Relaxed),
+            rate_limited: Counters::get(&counters.rate_limited),
+            resets: Counters::get(&counters.resets),
+            delivery_faults: Counters::get(&counters.delivery_faults),
+            api_by_endpoint: self.api_by_endpoint(),
         }
+    }
+
+    /// Returns the API requests per endpoint kind.
+    pub fn api_by_endpoint(&self) -> ApiEndpointCounts {
+        let count = |endpoint: ApiEndpoint| {
+            Counters::get(&self.shared.counters.endpoints[endpoint as usize])
+        };
+        ApiEndpointCounts {
+            list: count(ApiEndpoint::List),
+            video: count(ApiEndpoint::Video),
+            downloads_get: count(ApiEndpoint::DownloadsGet),
+            downloads_create: count(ApiEndpoint::DownloadsCreate),
+            downloads_delete: count(ApiEndpoint::DownloadsDelete),
+            token: count(ApiEndpoint::Token),
+            keys: count(ApiEndpoint::Keys),
+            other: count(ApiEndpoint::Other),
+        }
+    }
+
+    /// Returns the number of connections reset by [`DeliveryFault::ResetAt`].
+    pub fn reset_count(&self) -> u64 {
+        Counters::get(&self.shared.counters.resets)
+    }
+
+    /// Returns the number of API replies with status 429 (rate limit or injected fault).
+    pub fn rate_limited_count(&self) -> u64 {
+        Counters::get(&self.shared.counters.rate_limited)
+    }
+
+    /// Queues a fault for the next `GET` of any download file that would send a body.
+    ///
+    /// Faults apply in the order they were queued, one per request. `HEAD` requests and
+    /// requests answered 404 (download missing or not ready) do not take a fault.
+    ///
+    /// # Errors
+    /// Returns [`Error::InvalidFault`] for a status outside 400..=599 or a zero trickle rate.
+    pub fn inject_delivery_fault(&self, fault: DeliveryFault) -> Result<(), Error> {
+        tracing::info!(?fault, "delivery fault queued");
+        self.shared.faults.push_delivery(None, fault)
+    }
+
+    /// Queues a fault for the next download `GET` of the video `uid` only; requests for other
+    /// videos pass it by.
+    ///
+    /// # Errors
+    /// Returns [`Error::InvalidFault`] as [`RunningEmulator::inject_delivery_fault`] does.
+    pub fn inject_delivery_fault_for(&self, uid: &str, fault: DeliveryFault) -> Result<(), Error> {
+        tracing::info!(uid, ?fault, "delivery fault queued");
+        self.shared
+            .faults
+            .push_delivery(Some(uid.to_owned()), fault)
+    }
+
+    /// Queues a fault that answers the next API request, before authentication and the rate
+    /// limit, which it does not count against.
+    ///
+    /// # Errors
+    /// Returns [`Error::InvalidFault`] for a status outside 400..=599.
+    pub fn inject_api_fault(&self, fault: ApiFault) -> Result<(), Error> {
+        tracing::info!(?fault, "API fault queued");
+        self.shared.faults.push_api(fault)
+    }
+
+    /// Returns the number of queued faults no request has taken yet: `(delivery, api)`.
+    pub fn pending_faults(&self) -> (usize, usize) {
+        self.shared.faults.pending()
+    }
+
+    /// Returns every request for a download file that reached a ready download, oldest first,
+    /// with its `Range` and `If-Range` headers and response status.
+    pub fn delivery_requests(&self) -> Vec<DeliveryRecord> {
+        self.shared.faults.records()
     }
 
     /// Moves the emulator clock to real time plus `offset_secs` (negative: behind). Token
@@ -260,6 +371,7 @@ impl RunningEmulator {
 
     /// Stops accepting connections and waits up to 2 seconds for open ones to finish.
     pub async fn shutdown(mut self) {
+        self.shared.stopping.send_replace(true);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -280,6 +392,7 @@ impl RunningEmulator {
 
 impl Drop for RunningEmulator {
     fn drop(&mut self) {
+        self.shared.stopping.send_replace(true);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

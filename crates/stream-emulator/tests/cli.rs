@@ -118,6 +118,29 @@ async fn inclusive_bounds_flag() {
     assert_eq!(page["result"].as_array().unwrap().len(), 6);
 }
 
+#[tokio::test]
+async fn padded_video_flag_adds_video() {
+    let running = spawn(&["--padded-video", "3000000000"]);
+
+    let body = list(&running.api_base, "search=padded").await;
+
+    let videos = body["result"].as_array().unwrap();
+    assert_eq!(videos.len(), 1);
+    assert_eq!(videos[0]["meta"]["name"], "Padded video (3000000000 bytes)");
+}
+
+#[test]
+fn padded_video_too_small_rejected() {
+    let output = Command::new(BINARY)
+        .args(["--padded-video", "10"])
+        .output()
+        .unwrap();
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr.contains("--padded-video"), "{stderr}");
+}
+
 #[test]
 fn missing_media_dir_fails() {
     let output = Command::new(BINARY)

@@ -8,6 +8,8 @@
 //! download is served with `Content-Length`, a strong `ETag`, `Last-Modified`,
 //! `Accept-Ranges: bytes`, single-range support (206/416) and `If-Range`. `HEAD` sends the same
 //! headers without a body. Bodies go through [`super::transfer`] (rate limit, cut on expiry).
+//! A `GET` that would send a body first takes the next queued delivery fault, which
+//! [`super::delivery_faults`] turns into a changed response.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -18,11 +20,14 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
+use time::OffsetDateTime;
 
+use super::delivery_faults;
 use super::range::{self, RangeOutcome};
-use super::transfer;
+use super::transfer::{self, BodyFault, BodyTarget};
 use super::wire::http_date;
 use super::{Counters, Shared};
+use crate::faults::{DeliveryFault, DeliveryRecord};
 use crate::keys::KeyLookup;
 use crate::media::MediaFile;
 use crate::model::{DownloadStatus, DownloadType, VideoState};
@@ -101,25 +106,39 @@ pub(crate) fn resolve_delivery_id(
 }
 
 /// Store data for one delivery request, copied out so the lock is released.
-struct Servable {
-    uid: String,
-    token_exp: Option<i64>,
-    kind: DownloadType,
-    media: MediaFile,
-    last_modified: String,
+pub(super) struct Servable {
+    pub uid: String,
+    pub token_exp: Option<i64>,
+    pub kind: DownloadType,
+    pub media: MediaFile,
+    pub last_modified: OffsetDateTime,
+    /// Number of `ChangeEtag` faults applied to this file.
+    pub etag_generation: u32,
+}
+
+impl Servable {
+    /// Returns the strong `ETag`: the content hash, with a suffix once `ChangeEtag` applied.
+    async fn etag(&self) -> std::io::Result<String> {
+        let tag = self.media.etag().await?;
+        if self.etag_generation == 0 {
+            return Ok(tag);
+        }
+        let hash = tag.trim_matches('"');
+        Ok(format!("\"{hash}-{}\"", self.etag_generation))
+    }
 }
 
 /// A refused delivery request, sent as a small HTML page as a CDN would.
 #[derive(Debug)]
-struct ErrorPage {
-    status: StatusCode,
+pub(super) struct ErrorPage {
+    pub status: StatusCode,
     /// HTML-safe explanation.
     detail: String,
     content_range: Option<String>,
 }
 
 impl ErrorPage {
-    fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Self {
             status,
             detail: detail.into(),
@@ -177,7 +196,7 @@ pub async fn serve_download(
         .map(|(_, value)| value);
     let request = DeliveryRequest {
         id: &id,
-        peer: peer.ip(),
+        peer,
         file: &file,
         method: &method,
         headers: &headers,
@@ -197,7 +216,7 @@ pub async fn not_found(State(shared): State<Arc<Shared>>) -> Response {
 
 struct DeliveryRequest<'a> {
     id: &'a str,
-    peer: IpAddr,
+    peer: SocketAddr,
     file: &'a str,
     method: &'a Method,
     headers: &'a HeaderMap,
@@ -210,25 +229,73 @@ async fn respond(
 ) -> Result<Response, ErrorPage> {
     let kind = DownloadType::from_file_name(request.file)
         .ok_or_else(|| ErrorPage::new(StatusCode::NOT_FOUND, "No such file."))?;
-    let servable = look_up(shared, request.id, request.peer, kind)?;
+    let mut servable = look_up(shared, request.id, request.peer.ip(), kind)?;
+
+    // Only a GET that would send a body takes a fault, so HEAD probes and polls of unready
+    // downloads leave the queue alone.
+    let fault = if *request.method == Method::GET {
+        shared.faults.take_delivery(&servable.uid)
+    } else {
+        None
+    };
+    if let Some(fault) = &fault {
+        Counters::add(&shared.counters.delivery_faults, 1);
+        tracing::info!(uid = servable.uid, download_type = %kind, ?fault, "applying an injected delivery fault");
+        delivery_faults::apply_persistent(shared, &servable, fault);
+    }
+    delivery_faults::apply_overrides(shared, &mut servable);
+
+    let result = serve(shared, &request, &servable, fault).await;
+    let status = match &result {
+        Ok(response) => response.status(),
+        Err(page) => page.status,
+    };
+    shared.faults.record(DeliveryRecord {
+        uid: servable.uid.clone(),
+        kind,
+        method: request.method.to_string(),
+        range: header_text(request.headers, header::RANGE),
+        if_range: header_text(request.headers, header::IF_RANGE),
+        status: status.as_u16(),
+    });
+    result
+}
+
+/// Builds the response for a download that may be served, applying a one-shot fault.
+async fn serve(
+    shared: &Arc<Shared>,
+    request: &DeliveryRequest<'_>,
+    servable: &Servable,
+    fault: Option<DeliveryFault>,
+) -> Result<Response, ErrorPage> {
+    let kind = servable.kind;
     let disposition = request
         .filename
         .map(|name| content_disposition(name, kind))
         .transpose()
         .map_err(|message| ErrorPage::new(StatusCode::BAD_REQUEST, message))?;
 
-    let etag = servable.media.etag().await.map_err(|error| {
+    if let Some(response) = fault
+        .as_ref()
+        .and_then(delivery_faults::replacement_response)
+    {
+        return Ok(response);
+    }
+
+    let etag = servable.etag().await.map_err(|error| {
         tracing::error!(uid = servable.uid, %error, "failed to read media for the ETag");
         ErrorPage::unreadable()
     })?;
 
     let len = servable.media.len();
+    let last_modified = http_date(servable.last_modified);
     let range_header = request
         .headers
         .get(header::RANGE)
         .and_then(|value| value.to_str().ok())
-        .filter(|_| if_range_allows(request.headers, &etag, &servable.last_modified));
-    let outcome = range::evaluate(range_header, len);
+        .filter(|_| if_range_allows(request.headers, &etag, &last_modified));
+    let outcome =
+        delivery_faults::adjust_range(fault.as_ref(), range::evaluate(range_header, len), len);
     tracing::debug!(uid = servable.uid, download_type = %kind, ?outcome, "delivery request");
 
     let (status, start, end) = match outcome {
@@ -247,7 +314,8 @@ async fn respond(
     let body = if *request.method == Method::HEAD {
         Body::empty()
     } else {
-        body_stream(shared, &servable, start, end).await?
+        let body_fault = delivery_faults::body_fault(fault.as_ref(), start, end);
+        body_stream(shared, servable, start, end, request.peer, body_fault).await?
     };
 
     let mut response = (status, body).into_response();
@@ -259,11 +327,7 @@ async fn respond(
     );
     insert(&mut response, header::ACCEPT_RANGES, "bytes");
     insert(&mut response, header::ETAG, &etag);
-    insert(
-        &mut response,
-        header::LAST_MODIFIED,
-        &servable.last_modified,
-    );
+    insert(&mut response, header::LAST_MODIFIED, &last_modified);
     if status == StatusCode::PARTIAL_CONTENT {
         let content_range = format!("bytes {start}-{}/{len}", end - 1);
         insert(&mut response, header::CONTENT_RANGE, &content_range);
@@ -280,18 +344,31 @@ async fn body_stream(
     servable: &Servable,
     start: u64,
     end: u64,
+    peer: SocketAddr,
+    fault: BodyFault,
 ) -> Result<Body, ErrorPage> {
     let stream = servable.media.read_range(start, end).await.map_err(|error| {
         tracing::error!(uid = servable.uid, download_type = %servable.kind, %error, "failed to open media");
         ErrorPage::unreadable()
     })?;
 
+    let target = BodyTarget {
+        uid: servable.uid.clone(),
+        peer,
+        fault,
+    };
     Ok(transfer::body(
         Arc::clone(shared),
         stream,
         servable.token_exp,
-        servable.uid.clone(),
+        target,
     ))
+}
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned())
 }
 
 /// Checks the video and its download under the store lock.
@@ -349,7 +426,8 @@ fn look_up(
         token_exp: grant.token_exp,
         kind,
         media,
-        last_modified: http_date(download.ready_since(shared.config.prepare_time)),
+        last_modified: download.ready_since(shared.config.prepare_time),
+        etag_generation: 0,
     })
 }
 

@@ -42,6 +42,8 @@ pub const SIGNING_KEY_NOT_FOUND_CODE: u32 = 10014;
 pub const SIGNING_KEY_LIMIT_CODE: u32 = 10015;
 /// Emulator choice: the emulator itself failed (e.g. key generation).
 pub const INTERNAL_ERROR_CODE: u32 = 10016;
+/// Emulator choice: an error status injected with `inject_api_fault` or a delivery fault.
+pub const INJECTED_FAULT_CODE: u32 = 10017;
 
 /// A failed API call, rendered as a v4 failure envelope.
 #[derive(Debug, Clone)]

@@ -6,9 +6,15 @@
 //! non-async sections, so tests can change them while requests are served. When both are
 //! needed, the store is locked first. Every response, errors included, carries a `Date` header
 //! from the emulator clock.
+//!
+//! API requests pass through [`api_guard`] (injected API faults, the rate limit, counts per
+//! endpoint) before authentication; delivery requests never count against the rate limit.
 
+mod api_guard;
 mod auth;
+mod connection;
 mod delivery;
+mod delivery_faults;
 mod downloads;
 mod envelope;
 mod keys;
@@ -31,10 +37,14 @@ use axum::Router;
 
 use crate::clock::Clock;
 use crate::config::EmulatorConfig;
+use crate::faults::FaultState;
 use crate::keys::KeyRing;
+use crate::rate_limit::RateLimiter;
 use crate::secrets::SecretLog;
 use crate::store::Store;
 
+pub(crate) use api_guard::ApiEndpoint;
+pub(crate) use connection::{ConnectionRegistry, ResettableListener};
 pub(crate) use token::InternalKey;
 pub(crate) use transfer::TransferControls;
 
@@ -50,6 +60,12 @@ pub(crate) struct Shared {
     /// Key the token endpoint signs with when the request brings no `pem`; generated on first
     /// use because RSA key generation takes tens of milliseconds.
     pub internal_key: tokio::sync::OnceCell<InternalKey>,
+    pub faults: FaultState,
+    /// `None` when the configuration has no rate limit.
+    pub rate_limiter: Option<RateLimiter>,
+    pub connections: Arc<ConnectionRegistry>,
+    /// Turns true when the emulator stops, which ends silenced bodies.
+    pub stopping: tokio::sync::watch::Sender<bool>,
     store: Mutex<Store>,
     keys: Mutex<KeyRing>,
 }
@@ -60,12 +76,16 @@ impl Shared {
         secrets.record(&config.api_token);
         Self {
             clock: Clock::new(config.clock_offset_secs),
+            rate_limiter: config.rate_limit.map(RateLimiter::new),
             config,
             origin,
             counters: Counters::default(),
             transfer: TransferControls::default(),
             secrets,
             internal_key: tokio::sync::OnceCell::new(),
+            faults: FaultState::default(),
+            connections: Arc::default(),
+            stopping: tokio::sync::watch::Sender::new(false),
             store: Mutex::new(store),
             keys: Mutex::new(KeyRing::default()),
         }
@@ -89,11 +109,23 @@ pub(crate) struct Counters {
     pub delivery_requests: AtomicU64,
     pub delivered_bytes: AtomicU64,
     pub token_requests: AtomicU64,
+    /// API replies with status 429, from the rate limit or an injected fault.
+    pub rate_limited: AtomicU64,
+    /// Connections reset by a delivery fault.
+    pub resets: AtomicU64,
+    /// Delivery faults taken from the queue.
+    pub delivery_faults: AtomicU64,
+    /// API requests per [`ApiEndpoint`], indexed by its discriminant.
+    pub endpoints: [AtomicU64; ApiEndpoint::COUNT],
 }
 
 impl Counters {
     pub fn add(counter: &AtomicU64, amount: u64) {
         counter.fetch_add(amount, Ordering::Relaxed);
+    }
+
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
     }
 }
 
@@ -127,6 +159,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route_layer(from_fn_with_state(Arc::clone(&shared), auth::require_auth))
         .method_not_allowed_fallback(envelope::method_not_allowed)
         .fallback(envelope::no_route)
+        .layer(from_fn_with_state(Arc::clone(&shared), api_guard::guard))
         .layer(from_fn_with_state(Arc::clone(&shared), count_api_request));
 
     Router::new()
