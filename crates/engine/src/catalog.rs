@@ -2,9 +2,14 @@
 //!
 //! Two tables: `items`, one row per verified file in the library (unique per uid and download
 //! type), and `jobs`, one row per download attempt with its phase, partial file and error.
-//! The schema is versioned with `PRAGMA user_version` and migrated forward on open. The
-//! connection runs in WAL mode with foreign keys on and a busy timeout, so a CLI and the app
-//! can share the file.
+//! The schema is versioned with `PRAGMA user_version` and migrated forward on open, one
+//! transaction per step, so a file of any earlier version opens. The connection runs in WAL
+//! mode with `synchronous=NORMAL`, foreign keys on and a busy timeout, so a CLI and the app can
+//! share the file. In WAL mode a crash or power cut loses at most the last commits, never the
+//! database; [`Catalog::integrity_check`] confirms it.
+//!
+//! The `jobs` table is the download queue: a job row in an active phase or `paused` survives a
+//! restart and is resumed by [`crate::JobManager::resume_unfinished`].
 //!
 //! The catalog stores no URL and no secret: download URLs can hold a signed token, so they live
 //! only in memory while a job runs.
@@ -27,7 +32,7 @@ use tracing::{debug, info};
 use ts_rs::TS;
 
 use crate::error::{EngineError, ErrorInfo};
-use crate::job::{JobId, JobPhase};
+use crate::job::{JobId, JobNotice, JobPhase};
 
 /// File name of the catalog inside the app data folder.
 pub const CATALOG_FILE_NAME: &str = "catalog.sqlite3";
@@ -36,7 +41,8 @@ pub const CATALOG_FILE_NAME: &str = "catalog.sqlite3";
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Schema migrations; entry `i` moves `user_version` from `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE items (
     id            INTEGER PRIMARY KEY,
     uid           TEXT NOT NULL,
@@ -70,10 +76,12 @@ CREATE TABLE jobs (
     updated_at    TEXT NOT NULL
 );
 CREATE INDEX jobs_uid_type ON jobs (uid, download_type);
-"];
-
-/// Error code stored for jobs that were running when the app stopped.
-pub const INTERRUPTED_CODE: &str = "interrupted";
+",
+    r"
+ALTER TABLE jobs ADD COLUMN notice TEXT;
+CREATE INDEX jobs_state ON jobs (state);
+",
+];
 
 /// One verified file in the library.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -155,6 +163,8 @@ pub struct JobRecord {
     /// The library item the job produced.
     #[ts(type = "number | null")]
     pub item_id: Option<i64>,
+    /// The condition last shown with the phase, such as a full disk.
+    pub notice: Option<JobNotice>,
     /// Creation time (RFC 3339, UTC).
     pub created_at: String,
     /// Last update time (RFC 3339, UTC).
@@ -172,6 +182,7 @@ pub struct JobUpdate {
     pub bytes_total: Option<u64>,
     pub error: Option<ErrorInfo>,
     pub item_id: Option<i64>,
+    pub notice: Option<JobNotice>,
 }
 
 /// A partial file left by an earlier job, which a new job of the same video can resume.
@@ -422,10 +433,18 @@ impl Catalog {
             Some(error) => (Some(error.code.as_str()), Some(error.message.as_str())),
             None => (None, None),
         };
+        let notice = update
+            .notice
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|error| {
+                EngineError::Internal(format!("the job notice cannot be stored: {error}"))
+            })?;
         self.lock().execute(
             "UPDATE jobs SET state = ?2, title = ?3, part_path = ?4, bytes_done = ?5,
                              bytes_total = ?6, error_code = ?7, error_message = ?8, item_id = ?9,
-                             updated_at = ?10
+                             updated_at = ?10, notice = ?11
              WHERE id = ?1",
             params![
                 id,
@@ -438,6 +457,7 @@ impl Catalog {
                 error_message,
                 update.item_id,
                 now(),
+                notice,
             ],
         )?;
         Ok(())
@@ -457,6 +477,24 @@ impl Catalog {
             )
             .optional()?;
         Ok(job)
+    }
+
+    /// Returns the job rows a restart resumes: those in an active phase (`queued`, `preparing`,
+    /// `transferring`, `verifying`) or `paused`, oldest first, so the queue keeps its order.
+    ///
+    /// # Errors
+    /// [`EngineError::Catalog`] when the query fails.
+    pub fn unfinished_jobs(&self) -> Result<Vec<JobRecord>, EngineError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs
+             WHERE state IN ('queued', 'preparing', 'transferring', 'verifying', 'paused')
+             ORDER BY id"
+        ))?;
+        let jobs = statement
+            .query_map([], job_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(jobs)
     }
 
     /// Returns every job row, newest first.
@@ -526,23 +564,27 @@ impl Catalog {
         Ok(())
     }
 
-    /// Marks jobs that were running when the app stopped as failed with the code
-    /// `interrupted`, keeping their partial files for a resume. Returns how many were marked.
+    /// Runs `PRAGMA integrity_check` over the whole database.
     ///
     /// # Errors
-    /// [`EngineError::Catalog`] when the statement fails.
-    pub fn mark_interrupted_jobs(&self) -> Result<usize, EngineError> {
-        let count = self.lock().execute(
-            "UPDATE jobs SET state = ?1, error_code = ?2, error_message = ?3, updated_at = ?4
-             WHERE state IN ('queued', 'preparing', 'transferring', 'verifying')",
-            params![
-                JobPhase::Failed.as_str(),
-                INTERRUPTED_CODE,
-                "the app stopped during this download; start it again to resume",
-                now(),
-            ],
-        )?;
-        Ok(count)
+    /// [`EngineError::Catalog`] naming the problems SQLite found, or when the check cannot run.
+    pub fn integrity_check(&self) -> Result<(), EngineError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare("PRAGMA integrity_check")?;
+        let rows = statement
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        if rows.len() == 1 && rows[0] == "ok" {
+            return Ok(());
+        }
+        Err(EngineError::Catalog {
+            detail: format!(
+                "{} is damaged ({}): restore it from a backup, or move it away so Offstream creates a new one",
+                self.path.display(),
+                rows.join("; ")
+            ),
+            source: None,
+        })
     }
 }
 
@@ -550,7 +592,8 @@ const ITEM_COLUMNS: &str = "id, uid, download_type, title, file_name, path, byte
                             video_created, duration, creator, added_at";
 
 const JOB_COLUMNS: &str = "id, uid, download_type, title, state, part_path, bytes_done, \
-                           bytes_total, error_code, error_message, item_id, created_at, updated_at";
+                           bytes_total, error_code, error_message, item_id, created_at, updated_at, \
+                           notice";
 
 fn item_from_row(row: &Row<'_>) -> rusqlite::Result<LibraryItem> {
     Ok(LibraryItem {
@@ -586,9 +629,17 @@ fn job_from_row(row: &Row<'_>) -> rusqlite::Result<JobRecord> {
             message: error_message.unwrap_or_default(),
         }),
         item_id: row.get(10)?,
+        notice: notice_from_column(row, 13)?,
         created_at: row.get(11)?,
         updated_at: row.get(12)?,
     })
+}
+
+/// Reads the JSON notice column. A notice this version does not know reads as none, because
+/// it only decorates the phase.
+fn notice_from_column(row: &Row<'_>, index: usize) -> rusqlite::Result<Option<JobNotice>> {
+    let text: Option<String> = row.get(index)?;
+    Ok(text.and_then(|text| serde_json::from_str(&text).ok()))
 }
 
 /// Reads a text column through `FromStr`, reporting a bad value as a conversion error.
@@ -617,6 +668,8 @@ fn configure(connection: &Connection) -> rusqlite::Result<()> {
         );
     }
     connection.pragma_update(None, "foreign_keys", true)?;
+    // NORMAL in WAL mode syncs at each checkpoint: a power cut may lose the last commits but
+    // never damages the file.
     connection.pragma_update(None, "synchronous", "NORMAL")?;
     Ok(())
 }
@@ -725,7 +778,11 @@ mod tests {
         let version: i64 = connection
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
+        let synchronous: i64 = connection
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
+        assert_eq!(synchronous, 1, "synchronous=NORMAL");
         assert_eq!(foreign_keys, 1);
         assert_eq!(version, MIGRATIONS.len() as i64);
     }
@@ -837,6 +894,7 @@ mod tests {
                 message: "connection reset".to_owned(),
             }),
             item_id: None,
+            notice: None,
         };
         catalog.update_job(id, &update).unwrap();
         let job = catalog.job(id).unwrap().unwrap();
@@ -859,6 +917,7 @@ mod tests {
             bytes_total: Some(50),
             error: None,
             item_id: None,
+            notice: None,
         };
         catalog.update_job(old, &update).unwrap();
         let current = catalog.insert_job("u1", DownloadType::Default).unwrap();
@@ -885,14 +944,143 @@ mod tests {
         );
     }
 
+    fn update_with_state(state: JobPhase) -> JobUpdate {
+        JobUpdate {
+            state,
+            title: None,
+            part_path: None,
+            bytes_done: 0,
+            bytes_total: None,
+            error: None,
+            item_id: None,
+            notice: None,
+        }
+    }
+
     #[test]
-    fn interrupted_jobs_become_failed() {
+    fn unfinished_jobs_lists_active_and_paused() {
+        let (_dir, catalog) = open();
+        let mut expected = Vec::new();
+        for state in [
+            JobPhase::Queued,
+            JobPhase::Transferring,
+            JobPhase::Paused,
+            JobPhase::Done,
+            JobPhase::Failed,
+            JobPhase::Cancelled,
+        ] {
+            let id = catalog.insert_job("u1", DownloadType::Default).unwrap();
+            catalog.update_job(id, &update_with_state(state)).unwrap();
+            if state.is_active() || state == JobPhase::Paused {
+                expected.push(id);
+            }
+        }
+        let ids: Vec<JobId> = catalog
+            .unfinished_jobs()
+            .unwrap()
+            .iter()
+            .map(|job| job.id)
+            .collect();
+        assert_eq!(ids, expected);
+    }
+
+    #[test]
+    fn notice_round_trips() {
         let (_dir, catalog) = open();
         let id = catalog.insert_job("u1", DownloadType::Default).unwrap();
-        assert_eq!(catalog.mark_interrupted_jobs().unwrap(), 1);
-        let job = catalog.job(id).unwrap().unwrap();
-        assert_eq!(job.state, JobPhase::Failed);
-        assert_eq!(job.error.unwrap().code, INTERRUPTED_CODE);
+        let mut update = update_with_state(JobPhase::Paused);
+        update.notice = Some(JobNotice::DiskFull {
+            needed_bytes: Some(4096),
+        });
+        catalog.update_job(id, &update).unwrap();
+        assert_eq!(catalog.job(id).unwrap().unwrap().notice, update.notice);
+    }
+
+    #[test]
+    fn unknown_notice_reads_as_none() {
+        let (_dir, catalog) = open();
+        let id = catalog.insert_job("u1", DownloadType::Default).unwrap();
+        catalog
+            .lock()
+            .execute(
+                r#"UPDATE jobs SET notice = '{"kind":"fromTheFuture"}' WHERE id = ?1"#,
+                [id],
+            )
+            .unwrap();
+        assert_eq!(catalog.job(id).unwrap().unwrap().notice, None);
+    }
+
+    #[test]
+    fn open_migrates_version_one_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(CATALOG_FILE_NAME);
+        {
+            // A catalog as the first release wrote it: schema 1 with a running job.
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(MIGRATIONS[0]).unwrap();
+            old.pragma_update(None, "user_version", 1).unwrap();
+            old.execute(
+                "INSERT INTO jobs (uid, download_type, state, part_path, bytes_done, bytes_total,
+                                   created_at, updated_at)
+                 VALUES ('u1', 'default', 'transferring', '/lib/a.mp4.part', 10, 100, 't', 't')",
+                [],
+            )
+            .unwrap();
+        }
+
+        let catalog = Catalog::open(dir.path()).unwrap();
+        let version: i64 = catalog
+            .lock()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        let jobs = catalog.unfinished_jobs().unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        assert_eq!(jobs.len(), 1);
+        assert_eq!(jobs[0].state, JobPhase::Transferring);
+        assert_eq!(jobs[0].bytes_total, Some(100));
+        assert_eq!(jobs[0].notice, None);
+        assert!(catalog.integrity_check().is_ok());
+    }
+
+    #[test]
+    fn integrity_check_passes_new_file() {
+        let (_dir, catalog) = open();
+        assert!(catalog.integrity_check().is_ok());
+    }
+
+    #[test]
+    fn integrity_check_finds_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = Catalog::open(dir.path()).unwrap();
+        for n in 0..200 {
+            catalog
+                .insert_item(&new_item(dir.path(), &format!("u{n}"), &format!("{n}.mp4")))
+                .unwrap();
+        }
+        // Point the title index at another column: its entries stop matching the table,
+        // which `integrity_check` reports while ordinary queries still run.
+        {
+            let connection = catalog.lock();
+            connection
+                .pragma_update(None, "writable_schema", true)
+                .unwrap();
+            connection
+                .execute(
+                    "UPDATE sqlite_master SET sql = 'CREATE INDEX items_title ON items (file_name)'
+                     WHERE name = 'items_title'",
+                    [],
+                )
+                .unwrap();
+            connection
+                .pragma_update(None, "writable_schema", false)
+                .unwrap();
+        }
+        drop(catalog);
+
+        let reopened = Catalog::open(dir.path()).unwrap();
+        let error = reopened.integrity_check().unwrap_err();
+        assert_eq!(error.code(), "catalog");
+        assert!(error.to_string().contains("damaged"), "{error}");
     }
 
     #[test]
@@ -910,6 +1098,7 @@ mod tests {
             bytes_total: Some(1234),
             error: None,
             item_id: Some(item.id),
+            notice: None,
         };
         catalog.update_job(id, &update).unwrap();
         catalog.delete_item(item.id).unwrap();

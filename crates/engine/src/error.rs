@@ -42,6 +42,17 @@ pub enum EngineError {
         source: Arc<io::Error>,
     },
 
+    /// The volume of the library folder is full, or the file outgrew a size limit (ENOSPC,
+    /// EDQUOT or EFBIG). The job pauses and keeps its partial file.
+    #[error("the disk holding {} is full{}. The partial file is kept: free up space and the download resumes", .path.display(), needed_text(*.needed_bytes))]
+    DiskFull {
+        path: PathBuf,
+        /// Bytes still to download (`Content-Length` minus the bytes on disk), when known.
+        needed_bytes: Option<u64>,
+        #[source]
+        source: Option<Arc<io::Error>>,
+    },
+
     /// The job was cancelled; a partial file is kept for a later resume.
     #[error("the download was cancelled")]
     Cancelled,
@@ -118,6 +129,29 @@ fn delivery_hint(status: u16) -> &'static str {
     }
 }
 
+/// Describes how much space a download still needs, for a message.
+fn needed_text(needed_bytes: Option<u64>) -> String {
+    match needed_bytes {
+        Some(bytes) => format!(" ({} more is needed)", format_bytes(bytes)),
+        None => String::new(),
+    }
+}
+
+/// Formats a byte count with a binary unit (KiB, MiB, GiB), one decimal above bytes.
+pub fn format_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 /// Says how far and which way the local clock is off, for a message.
 fn skew_text(skew_secs: i64) -> String {
     let minutes = (skew_secs.unsigned_abs() + 30) / 60;
@@ -150,8 +184,16 @@ impl From<rusqlite::Error> for EngineError {
 }
 
 impl EngineError {
-    /// Builds a [`EngineError::Disk`] for `path`.
+    /// Builds a [`EngineError::Disk`] for `path`, or a [`EngineError::DiskFull`] when the
+    /// error is ENOSPC, EDQUOT or EFBIG (bytes needed unknown).
     pub fn disk(path: impl Into<PathBuf>, source: io::Error) -> Self {
+        if is_disk_full(&source) {
+            return Self::DiskFull {
+                path: path.into(),
+                needed_bytes: None,
+                source: Some(Arc::new(source)),
+            };
+        }
         Self::Disk {
             path: path.into(),
             source: Arc::new(source),
@@ -159,7 +201,7 @@ impl EngineError {
     }
 
     /// Returns a stable machine-readable code: `auth`, `not_found`, `rate_limited`, `network`,
-    /// `server`, `invalid_response`, `not_ready`, `not_mp4`, `verify_failed`, `disk`, `cancelled`,
+    /// `server`, `invalid_response`, `not_ready`, `not_mp4`, `verify_failed`, `disk`, `disk_full`, `cancelled`,
     /// `download_error`, `signed_urls`, `catalog`, `unknown_job`, `config`, `internal` or `api`.
     pub fn code(&self) -> &'static str {
         match self {
@@ -168,6 +210,7 @@ impl EngineError {
             Self::NotMp4 { .. } => "not_mp4",
             Self::Verify { .. } => "verify_failed",
             Self::Disk { .. } => "disk",
+            Self::DiskFull { .. } => "disk_full",
             Self::Cancelled => "cancelled",
             Self::DownloadFailed { .. } => "download_error",
             Self::SigningKeyNeeded { .. } => "signing_key_needed",
@@ -225,6 +268,15 @@ impl EngineError {
             message: self.to_string(),
         }
     }
+}
+
+/// Returns true for the write errors that mean "no room": ENOSPC (`StorageFull`), EDQUOT
+/// (`QuotaExceeded`) and EFBIG (`FileTooLarge`, also raised by a process file size limit).
+pub fn is_disk_full(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded | io::ErrorKind::FileTooLarge
+    )
 }
 
 /// A failure as the UI receives it: a stable code to branch on and a message to show.
@@ -295,10 +347,51 @@ mod tests {
     fn disk_message_names_path() {
         let error = EngineError::disk(
             "/library/a.mp4.part",
-            io::Error::new(io::ErrorKind::StorageFull, "no space"),
+            io::Error::new(io::ErrorKind::PermissionDenied, "denied"),
         );
         assert!(error.to_string().contains("/library/a.mp4.part"));
         assert_eq!(error.code(), "disk");
+    }
+
+    #[test]
+    fn disk_full_kinds_map_to_disk_full() {
+        let kinds = [
+            io::ErrorKind::StorageFull,
+            io::ErrorKind::QuotaExceeded,
+            io::ErrorKind::FileTooLarge,
+        ];
+        for kind in kinds {
+            let error = EngineError::disk("/library/a.mp4.part", io::Error::from(kind));
+            assert_eq!(error.code(), "disk_full", "{kind:?}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn disk_full_from_raw_enospc() {
+        // ENOSPC is 28 on Linux and macOS; the OS error must map like the portable kind.
+        let error = EngineError::disk("/library/a.part", io::Error::from_raw_os_error(28));
+        assert_eq!(error.code(), "disk_full");
+    }
+
+    #[test]
+    fn disk_full_message_names_need() {
+        let error = EngineError::DiskFull {
+            path: "/library/a.mp4.part".into(),
+            needed_bytes: Some(3 * 1024 * 1024 / 2),
+            source: None,
+        };
+        let text = error.to_string();
+        assert!(text.contains("is full"), "{text}");
+        assert!(text.contains("1.5 MiB more is needed"), "{text}");
+        assert!(text.contains("partial file is kept"), "{text}");
+    }
+
+    #[test]
+    fn format_bytes_picks_unit() {
+        assert_eq!(format_bytes(512), "512 bytes");
+        assert_eq!(format_bytes(2048), "2.0 KiB");
+        assert_eq!(format_bytes(5 * 1024 * 1024 * 1024), "5.0 GiB");
     }
 
     #[test]

@@ -28,12 +28,15 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 use ts_rs::TS;
 
+use crate::budget::ApiBudget;
 use crate::catalog::{JobUpdate, LibraryItem, NewItem};
 use crate::error::{EngineError, ErrorInfo};
 use crate::manager::Shared;
 use crate::names::PART_SUFFIX;
+use crate::poll::{self, PollSchedule, PollSettings};
 use crate::signer::{self, SignedUrl, TokenSigner, TokenTarget};
-use crate::transfer::{self, TransferEvent, TransferRequest, VerifiedPart};
+use crate::slots::{TransferSlot, TransferSlots};
+use crate::transfer::{self, TransferEvent, TransferRequest, Validators, VerifiedPart};
 
 /// Refusals of fresh tokens in a row, with no bytes gained between them, before the job gives up.
 const MAX_TOKEN_REFUSALS: u32 = 2;
@@ -48,10 +51,6 @@ struct Source {
 
 /// Identifier of a job: its row id in the catalog's `jobs` table.
 pub type JobId = i64;
-
-/// The longest `Retry-After` wait honoured before retrying a rate-limited call. Cloudflare
-/// blocks an account for five minutes once it exceeds its budget.
-const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(300);
 
 /// The phase of a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -72,6 +71,9 @@ pub enum JobPhase {
     Failed,
     /// The job was cancelled; a partial file is kept for a resume.
     Cancelled,
+    /// The job is stopped, by the user or by a full disk (`notice`), and resumes from its
+    /// partial file. It has no transfer or job slot.
+    Paused,
 }
 
 impl JobPhase {
@@ -85,12 +87,19 @@ impl JobPhase {
             Self::Done => "done",
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
+            Self::Paused => "paused",
         }
     }
 
     /// Returns true for `done`, `failed` and `cancelled`.
     pub fn is_terminal(self) -> bool {
         matches!(self, Self::Done | Self::Failed | Self::Cancelled)
+    }
+
+    /// Returns true for the phases in which a job runs or waits for a slot: `queued`,
+    /// `preparing`, `transferring` and `verifying`. A restart resumes jobs stored in them.
+    pub fn is_active(self) -> bool {
+        !self.is_terminal() && self != Self::Paused
     }
 }
 
@@ -106,10 +115,70 @@ impl FromStr for JobPhase {
             Self::Done,
             Self::Failed,
             Self::Cancelled,
+            Self::Paused,
         ]
         .into_iter()
         .find(|phase| phase.as_str() == text)
         .ok_or_else(|| format!("unknown job phase '{text}'"))
+    }
+}
+
+/// A condition of a job that the UI shows next to its phase. The job keeps its phase and
+/// continues until the condition clears, except a full disk, which pauses it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+#[ts(export)]
+pub enum JobNotice {
+    /// The library volume is full (or a file size limit was reached). The job is paused, its
+    /// partial file is kept, and it resumes once enough space is free.
+    DiskFull {
+        /// Bytes still to download, when the file size is known.
+        #[ts(type = "number | null")]
+        needed_bytes: Option<u64>,
+    },
+    /// Stream's preparation progress has not moved for a while.
+    Stalled {
+        /// The progress that stopped moving, 0 to 100.
+        percent: Option<f64>,
+        /// Seconds since the progress last moved.
+        #[ts(type = "number")]
+        since_secs: u64,
+    },
+    /// Stream rate-limited the account; every API call waits.
+    RateLimited {
+        /// Seconds until API calls continue.
+        #[ts(type = "number")]
+        retry_after_secs: u64,
+    },
+}
+
+impl JobNotice {
+    /// Returns an English sentence for the notice, for the CLI and logs.
+    pub fn message(&self) -> String {
+        match self {
+            Self::DiskFull {
+                needed_bytes: Some(bytes),
+            } => format!(
+                "the disk is full: {} more is needed. The partial file is kept and the download resumes once space is free",
+                crate::error::format_bytes(*bytes)
+            ),
+            Self::DiskFull { needed_bytes: None } => "the disk is full. The partial file is kept and the download resumes once space is free".to_owned(),
+            Self::Stalled {
+                percent: Some(percent),
+                since_secs,
+            } => format!("Stream's preparation has stayed at {percent:.0} % for {since_secs} s"),
+            Self::Stalled {
+                percent: None,
+                since_secs,
+            } => format!("Stream's preparation has not progressed for {since_secs} s"),
+            Self::RateLimited { retry_after_secs } => format!(
+                "Stream rate-limited this account; API calls continue in {retry_after_secs} s"
+            ),
+        }
     }
 }
 
@@ -142,6 +211,8 @@ pub struct JobSnapshot {
     /// The library item, once done.
     #[ts(type = "number | null")]
     pub item_id: Option<i64>,
+    /// A condition to show with the phase, such as a full disk.
+    pub notice: Option<JobNotice>,
 }
 
 impl JobSnapshot {
@@ -158,30 +229,109 @@ impl JobSnapshot {
             bytes_total: None,
             error: None,
             item_id: None,
+            notice: None,
         }
     }
 }
 
 /// Runs a job to its end and publishes its final snapshot.
+/// A user request to stop a running job. Recording it fires the job's cancellation token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StopRequest {
+    /// Stop and wait in `paused`, keeping the partial file.
+    Pause,
+    /// Stop for good; delete the partial file when `remove_partial` is set.
+    Cancel { remove_partial: bool },
+}
+
+/// The stop switch of one running job.
+#[derive(Debug, Default)]
+pub(crate) struct Control {
+    pub(crate) token: CancellationToken,
+    request: std::sync::Mutex<Option<StopRequest>>,
+}
+
+impl Control {
+    /// Records `request` and fires the token. A cancel replaces a pause; a pause never
+    /// replaces a cancel.
+    pub(crate) fn stop(&self, request: StopRequest) {
+        let mut current = self
+            .request
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if !matches!(*current, Some(StopRequest::Cancel { .. })) {
+            *current = Some(request);
+        }
+        drop(current);
+        self.token.cancel();
+    }
+
+    /// Returns the recorded request.
+    pub(crate) fn request(&self) -> Option<StopRequest> {
+        *self
+            .request
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The outcome of one job task.
+#[derive(Debug)]
+pub(crate) enum JobExit {
+    /// The job ended for good with a file or an error.
+    Finished(Box<Result<LibraryItem, EngineError>>),
+    /// The job is paused and can be resumed; `disk_full` is set when a full disk paused it.
+    Paused { disk_full: bool },
+}
+
+/// Runs a job until it ends or pauses, and publishes its last snapshot. `part_path` is the
+/// partial file the job row already owns, when it resumes.
 pub(crate) async fn run(
     shared: Arc<Shared>,
     snapshot: JobSnapshot,
-    cancel: CancellationToken,
-) -> Result<LibraryItem, EngineError> {
+    part_path: Option<PathBuf>,
+    control: Arc<Control>,
+) -> JobExit {
     let mut job = Job {
         reporter: Reporter {
             shared,
             snapshot,
-            part_path: None,
+            part_path,
             last_persist: Instant::now(),
         },
-        cancel,
+        cancel: control.token.clone(),
     };
     info!(job_id = job.id(), uid = %job.reporter.snapshot.uid, download_type = %job.reporter.snapshot.download_type, "job started");
 
     let result = job.execute().await;
-    job.reporter.finish(&result);
-    result
+    match result {
+        Err(EngineError::Cancelled) if control.request() == Some(StopRequest::Pause) => {
+            job.reporter.pause(None);
+            JobExit::Paused { disk_full: false }
+        }
+        Err(EngineError::DiskFull {
+            path, needed_bytes, ..
+        }) => {
+            let needed_bytes = job.reporter.bytes_needed().or(needed_bytes);
+            warn!(job_id = job.id(), path = %path.display(), needed_bytes, "the disk is full; pausing the job and keeping its partial file");
+            job.reporter
+                .pause(Some(JobNotice::DiskFull { needed_bytes }));
+            JobExit::Paused { disk_full: true }
+        }
+        result => {
+            let remove_partial = matches!(
+                control.request(),
+                Some(StopRequest::Cancel {
+                    remove_partial: true
+                })
+            );
+            if remove_partial && matches!(result, Err(EngineError::Cancelled)) {
+                job.reporter.remove_part();
+            }
+            job.reporter.finish(&result);
+            JobExit::Finished(Box::new(result))
+        }
+    }
 }
 
 /// Publishes and persists the snapshot of one job.
@@ -207,9 +357,66 @@ impl Reporter {
             bytes_total: self.snapshot.bytes_total,
             error: self.snapshot.error.clone(),
             item_id: self.snapshot.item_id,
+            notice: self.snapshot.notice.clone(),
         };
         if let Err(error) = self.shared.catalog.update_job(self.snapshot.id, &update) {
             warn!(job_id = self.snapshot.id, error = %error, "could not save the job state");
+        }
+    }
+
+    /// Sets or clears the notice, then saves and publishes the change.
+    fn set_notice(&mut self, notice: Option<JobNotice>) {
+        if self.snapshot.notice != notice {
+            self.snapshot.notice = notice;
+            self.persist();
+            self.publish();
+        }
+    }
+
+    /// Returns the bytes still missing from the partial file: the total size minus the
+    /// bytes on disk, when the size is known. The bytes on disk may be fewer than the last
+    /// progress event counted, because a failed write loses its buffer.
+    fn bytes_needed(&self) -> Option<u64> {
+        let total = self.snapshot.bytes_total?;
+        let on_disk = self
+            .part_path
+            .as_deref()
+            .and_then(|path| std::fs::metadata(path).ok())
+            .map_or(0, |metadata| metadata.len());
+        Some(total.saturating_sub(on_disk))
+    }
+
+    /// Moves the job to `paused` with `notice`, keeping its partial file and row.
+    fn pause(&mut self, notice: Option<JobNotice>) {
+        if let Some(path) = self.part_path.as_deref() {
+            if let Ok(metadata) = std::fs::metadata(path) {
+                self.snapshot.bytes_done = metadata.len();
+            }
+        }
+        self.snapshot.phase = JobPhase::Paused;
+        self.snapshot.error = None;
+        self.snapshot.notice = notice;
+        info!(
+            job_id = self.snapshot.id,
+            bytes_done = self.snapshot.bytes_done,
+            "job paused"
+        );
+        self.persist();
+        self.publish();
+    }
+
+    /// Deletes the partial file, for a cancel that asked for it.
+    fn remove_part(&mut self) {
+        let Some(path) = self.part_path.take() else {
+            return;
+        };
+        match std::fs::remove_file(&path) {
+            Ok(()) => info!(job_id = self.snapshot.id, "partial file deleted"),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => {
+                warn!(job_id = self.snapshot.id, error = %error, "could not delete the partial file");
+                self.part_path = Some(path);
+            }
         }
     }
 
@@ -245,6 +452,8 @@ impl Reporter {
                 self.set_phase(JobPhase::Verifying);
                 return;
             }
+            // The transfer loop keeps the validators; they change nothing the UI shows.
+            TransferEvent::Responded { .. } => return,
         }
         self.publish();
     }
@@ -271,6 +480,7 @@ impl Reporter {
 
     fn finish(&mut self, result: &Result<LibraryItem, EngineError>) {
         let id = self.snapshot.id;
+        self.snapshot.notice = None;
         match result {
             Ok(item) => {
                 self.snapshot.item_id = Some(item.id);
@@ -343,16 +553,10 @@ impl Job {
             return Err(EngineError::SigningKeyNeeded { uid });
         }
 
-        let download_type = self.download_type();
-        let created = self
-            .call_api(|client| {
-                let uid = uid.clone();
-                async move { client.create_download(&uid, download_type).await }
-            })
-            .await?;
+        let created = self.enable_download(&uid).await?;
         let url = self.wait_until_ready(created).await?;
 
-        let transfer_slot = self.acquire(&shared.transfer_slots).await?;
+        let transfer_slot = self.acquire_transfer_slot(&shared.transfer_slots).await?;
         let (part_path, expected_total) = self.claim_part(&video)?;
         self.reporter.part_path = Some(part_path.clone());
         self.reporter.snapshot.bytes_total = expected_total;
@@ -411,17 +615,45 @@ impl Job {
         }
     }
 
+    /// Waits for a transfer slot, showing `queued` while none is free.
+    async fn acquire_transfer_slot<'s>(
+        &mut self,
+        slots: &'s TransferSlots,
+    ) -> Result<TransferSlot<'s>, EngineError> {
+        if let Some(slot) = slots.try_acquire() {
+            return Ok(slot);
+        }
+        self.reporter.set_phase(JobPhase::Queued);
+        tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => Err(EngineError::Cancelled),
+            slot = slots.acquire() => Ok(slot),
+        }
+    }
+
     /// Calls the API, retrying transient failures with backoff up to `api_retries` times.
     ///
-    /// `call` gets the current client, so a client swapped between retries takes effect.
-    async fn call_api<T, F, Fut>(&self, call: F) -> Result<T, EngineError>
+    /// Every attempt first takes a token from the manager's [`ApiBudget`]. A 429 blocks that
+    /// budget, so every job of the account waits for the server's `Retry-After` (or its
+    /// `Ratelimit` reset, or 60 s) before its next call. `call` gets the current client, so a
+    /// client swapped between retries takes effect.
+    async fn call_api<T, F, Fut>(&mut self, call: F) -> Result<T, EngineError>
     where
         F: Fn(StreamClient) -> Fut,
         Fut: Future<Output = Result<T, offstream_stream::Error>>,
     {
-        let options = &self.shared().options;
+        let budget = Arc::clone(&self.shared().api_budget);
+        let (retries, base_delay, max_delay) = {
+            let options = &self.shared().options;
+            (
+                options.api_retries,
+                options.retry_base_delay,
+                options.retry_max_delay,
+            )
+        };
         let mut attempt = 0;
         loop {
+            self.take_budget(&budget).await?;
             let client = self.shared().client();
             let result = tokio::select! {
                 biased;
@@ -431,31 +663,71 @@ impl Job {
 
             let error = match result {
                 Ok(value) => return Ok(value),
-                Err(error) => EngineError::from(error),
+                Err(error) => error,
             };
-            if !error.is_transient() || attempt >= options.api_retries {
+            let rate_limit_wait = match &error {
+                offstream_stream::Error::RateLimited { retry_after } => {
+                    Some(budget.record_rate_limit(*retry_after))
+                }
+                _ => None,
+            };
+            let error = EngineError::from(error);
+            if !error.is_transient() || attempt >= retries {
                 return Err(error);
             }
-            let wait = retry_delay(
-                options.retry_base_delay,
-                options.retry_max_delay,
-                attempt,
-                &error,
-            );
-            warn!(
-                job_id = self.id(),
-                uid = self.uid(),
-                attempt = attempt + 1,
-                code = error.code(),
-                wait_ms = wait.as_millis() as u64,
-                "Stream API call failed; retrying"
-            );
-            self.sleep(wait).await?;
+
+            if let Some(wait) = rate_limit_wait {
+                warn!(
+                    job_id = self.id(),
+                    uid = self.uid(),
+                    attempt = attempt + 1,
+                    wait_secs = wait.as_secs(),
+                    "Stream API rate limit reached; every API call of this account waits"
+                );
+            } else {
+                let wait = retry_delay(base_delay, max_delay, attempt, poll::jitter_unit());
+                warn!(
+                    job_id = self.id(),
+                    uid = self.uid(),
+                    attempt = attempt + 1,
+                    code = error.code(),
+                    wait_ms = wait.as_millis() as u64,
+                    "Stream API call failed; retrying"
+                );
+                self.sleep(wait).await?;
+            }
             attempt += 1;
         }
     }
 
-    async fn fetch_downloads(&self, uid: &str) -> Result<Downloads, EngineError> {
+    /// Waits for a token of the API budget, showing the `rateLimited` notice while a 429
+    /// blocks the budget.
+    async fn take_budget(&mut self, budget: &ApiBudget) -> Result<(), EngineError> {
+        if let Some(wait) = budget.blocked_for() {
+            self.show_notice(Some(JobNotice::RateLimited {
+                retry_after_secs: wait.as_secs().max(1),
+            }));
+        }
+        tokio::select! {
+            biased;
+            () = self.cancel.cancelled() => return Err(EngineError::Cancelled),
+            () = budget.acquire() => {}
+        }
+        if matches!(
+            self.reporter.snapshot.notice,
+            Some(JobNotice::RateLimited { .. })
+        ) {
+            self.show_notice(None);
+        }
+        Ok(())
+    }
+
+    /// Sets or clears the notice of the snapshot, and saves and publishes a change.
+    fn show_notice(&mut self, notice: Option<JobNotice>) {
+        self.reporter.set_notice(notice);
+    }
+
+    async fn fetch_downloads(&mut self, uid: &str) -> Result<Downloads, EngineError> {
         self.call_api(|client| {
             let uid = uid.to_owned();
             async move { client.downloads(&uid).await }
@@ -471,37 +743,38 @@ impl Job {
         }
     }
 
-    /// Polls `GET /downloads` with a growing interval until the download is ready, and returns
-    /// its URL.
+    /// Polls `GET /downloads` until the download is ready, and returns its URL.
+    ///
+    /// [`PollSchedule`] spaces the polls: a growing pause while the percentage stands still,
+    /// else a wait until it is predicted to reach 100 %. A percentage that stands still for
+    /// `stall_notice_after` shows the `stalled` notice, and for `prepare_stall_timeout` fails
+    /// the job, so polling always ends.
     async fn wait_until_ready(&mut self, created: Download) -> Result<String, EngineError> {
         let options = self.shared().options.clone();
         let uid = self.uid().to_owned();
         let download_type = self.download_type();
+        let settings = PollSettings {
+            initial: options.poll_initial,
+            factor: options.poll_factor,
+            max: options.poll_max,
+            prediction_max: options.poll_prediction_max,
+        };
+        let mut schedule = PollSchedule::new(settings, tokio::time::Instant::now());
         let mut current = created;
         let mut url = current.url.clone();
-        let mut delay = options.poll_initial;
-        let mut last_percent = None;
-        let mut last_change = Instant::now();
 
         loop {
             match &current.status {
                 DownloadStatus::Ready => {
+                    self.clear_stall_notice();
                     return url.ok_or_else(|| EngineError::InvalidResponse {
                         uid: uid.clone(),
                         detail: "Stream reports the download ready but gives no URL".to_owned(),
                     });
                 }
                 DownloadStatus::Error => {
-                    return Err(EngineError::DownloadFailed {
-                        uid,
-                        download_type,
-                        reason: match current.percent_complete {
-                            Some(percent) => {
-                                format!("Stream reported status 'error' at {percent:.0} %")
-                            }
-                            None => "Stream reported status 'error'".to_owned(),
-                        },
-                    });
+                    self.clear_stall_notice();
+                    return Err(download_error(&uid, download_type, &current));
                 }
                 DownloadStatus::Inprogress => {}
                 DownloadStatus::Other(status) => {
@@ -509,25 +782,52 @@ impl Job {
                 }
             }
 
-            if current.percent_complete != last_percent {
-                last_percent = current.percent_complete;
-                last_change = Instant::now();
-                self.reporter.snapshot.prepare_percent = last_percent;
+            let now = tokio::time::Instant::now();
+            let unchanged_for = if schedule.observe(now, current.percent_complete) {
+                self.reporter.snapshot.prepare_percent = schedule.percent();
                 self.reporter.publish();
-            } else if last_change.elapsed() >= options.prepare_stall_timeout {
+                self.clear_stall_notice();
+                Duration::ZERO
+            } else {
+                schedule.unchanged_for(now)
+            };
+            if unchanged_for >= options.prepare_stall_timeout {
+                self.clear_stall_notice();
                 return Err(EngineError::DownloadFailed {
                     uid,
                     download_type,
                     reason: format!(
                         "its progress stayed at {:.0} % for {} s",
-                        last_percent.unwrap_or(0.0),
+                        schedule.percent().unwrap_or(0.0),
                         options.prepare_stall_timeout.as_secs()
                     ),
                 });
             }
+            let notice_due = unchanged_for >= options.stall_notice_after;
+            if notice_due {
+                self.show_notice(Some(JobNotice::Stalled {
+                    percent: schedule.percent(),
+                    since_secs: unchanged_for.as_secs(),
+                }));
+            }
 
+            // Poll again no later than the next stall threshold, so the notice and the
+            // failure come on time even after a long predicted pause.
+            let next_threshold = if notice_due {
+                options.prepare_stall_timeout
+            } else {
+                options.stall_notice_after
+            };
+            let delay = schedule
+                .next_delay(now, poll::jitter_unit())
+                .min(next_threshold.saturating_sub(unchanged_for))
+                .max(Duration::from_millis(1));
+            debug!(
+                job_id = self.id(),
+                delay_ms = delay.as_millis() as u64,
+                "polling the download again after a pause"
+            );
             self.sleep(delay).await?;
-            delay = delay.mul_f64(options.poll_factor).min(options.poll_max);
 
             let downloads = self.fetch_downloads(&uid).await?;
             current = downloads.get(download_type).cloned().ok_or_else(|| {
@@ -543,10 +843,60 @@ impl Job {
         }
     }
 
-    /// Returns the `.part` to write: the one an earlier job of this video left in the library
-    /// folder, or a new empty one under a fresh unique name.
+    /// Enables the download with `POST /downloads/{type}`. When Stream returns a download
+    /// that already ended in `error` (an earlier attempt failed), deletes it and enables it
+    /// again once, because enabling an existing download only returns its state.
+    async fn enable_download(&mut self, uid: &str) -> Result<Download, EngineError> {
+        let download_type = self.download_type();
+        let created = self.create_download(uid).await?;
+        if created.status != DownloadStatus::Error {
+            return Ok(created);
+        }
+
+        info!(
+            job_id = self.id(),
+            uid,
+            download_type = %download_type,
+            "the download ended in error on Stream earlier; deleting it and enabling it again"
+        );
+        self.call_api(|client| {
+            let uid = uid.to_owned();
+            async move { client.delete_download(&uid, Some(download_type)).await }
+        })
+        .await?;
+        self.create_download(uid).await
+    }
+
+    async fn create_download(&mut self, uid: &str) -> Result<Download, EngineError> {
+        let download_type = self.download_type();
+        self.call_api(|client| {
+            let uid = uid.to_owned();
+            async move { client.create_download(&uid, download_type).await }
+        })
+        .await
+    }
+
+    fn clear_stall_notice(&mut self) {
+        if matches!(
+            self.reporter.snapshot.notice,
+            Some(JobNotice::Stalled { .. })
+        ) {
+            self.show_notice(None);
+        }
+    }
+
+    /// Returns the `.part` to write: the one this job owns from before a pause or restart,
+    /// else the one an earlier job of this video left in the library folder, else a new empty
+    /// one under a fresh unique name.
     fn claim_part(&self, video: &Video) -> Result<(PathBuf, Option<u64>), EngineError> {
         let shared = self.shared();
+        if let Some(own) = &self.reporter.part_path {
+            let in_library = own.parent() == Some(shared.library_dir.as_path());
+            if in_library && own.is_file() {
+                info!(job_id = self.id(), "resuming the partial file of this job");
+                return Ok((own.clone(), self.reporter.snapshot.bytes_total));
+            }
+        }
         if let Some(point) =
             shared
                 .catalog
@@ -586,6 +936,9 @@ impl Job {
         let mut attempt = 0;
         let mut signed: Option<SignedUrl> = None;
         let mut refusals = 0;
+        // TODO: keep the validators in the catalog too, so a resume by a later job can log a
+        // change; within one job they live here. The overlap check protects both cases.
+        let mut validators: Option<Validators> = None;
 
         loop {
             let client = self.shared().client();
@@ -614,10 +967,20 @@ impl Job {
                 progress_interval: options.progress_interval,
                 cancel: &self.cancel,
                 clock: Some(client.server_clock()),
+                known_validators: validators.as_ref(),
             };
             let reporter = &mut self.reporter;
-            let result =
-                transfer::download(&request, |event| reporter.on_transfer_event(event)).await;
+            let mut first_seen = None;
+            let result = transfer::download(&request, |event| {
+                if let TransferEvent::Responded { validators: seen } = &event {
+                    first_seen.get_or_insert_with(|| seen.clone());
+                }
+                reporter.on_transfer_event(event);
+            })
+            .await;
+            if validators.is_none() {
+                validators = first_seen;
+            }
 
             let error = match result {
                 Ok(verified) => return Ok(verified),
@@ -648,7 +1011,7 @@ impl Job {
                 options.retry_base_delay,
                 options.retry_max_delay,
                 attempt,
-                &error,
+                poll::jitter_unit(),
             );
             warn!(job_id = self.id(), uid = %uid, attempt = attempt + 1, code = error.code(), wait_ms = wait.as_millis() as u64, "transfer failed; resuming after a pause");
             self.sleep(wait).await?;
@@ -700,7 +1063,7 @@ impl Job {
 
     /// Names the likely cause after fresh tokens were refused several times: a revoked key,
     /// a clock too far off, or else the token itself.
-    async fn diagnose_refusal(&self, client: &StreamClient) -> EngineError {
+    async fn diagnose_refusal(&mut self, client: &StreamClient) -> EngineError {
         let uid = self.uid().to_owned();
         if let TokenSigner::Key(key) = self.shared().signer() {
             let listed = self
@@ -781,6 +1144,22 @@ impl Job {
     }
 }
 
+/// Describes a download that Stream reports in status `error`. The API gives no reason
+/// field, so the message names the status and the last percentage.
+fn download_error(uid: &str, download_type: DownloadType, download: &Download) -> EngineError {
+    let reason = match download.percent_complete {
+        Some(percent) => format!("Stream reported status 'error' at {percent:.0} %"),
+        None => "Stream reported status 'error'".to_owned(),
+    };
+    EngineError::DownloadFailed {
+        uid: uid.to_owned(),
+        download_type,
+        reason: format!(
+            "{reason}; starting the download again deletes it on Stream and prepares it anew"
+        ),
+    }
+}
+
 /// Rejects videos whose download cannot work, before anything is enabled on Stream.
 fn check_downloadable(video: &Video) -> Result<(), EngineError> {
     if video.status.state == VideoState::Error {
@@ -809,18 +1188,12 @@ fn check_downloadable(video: &Video) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// Returns the wait before retry number `attempt + 1`: the server's `Retry-After` for a rate
-/// limit (up to five minutes), else `base * 2^attempt` capped at `max`.
-fn retry_delay(base: Duration, max: Duration, attempt: u32, error: &EngineError) -> Duration {
-    if let EngineError::Stream(stream_error) = error {
-        if let offstream_stream::Error::RateLimited {
-            retry_after: Some(wait),
-        } = **stream_error
-        {
-            return wait.min(MAX_RATE_LIMIT_WAIT);
-        }
-    }
-    base.saturating_mul(2u32.saturating_pow(attempt)).min(max)
+/// Returns the wait before retry number `attempt + 1`: `base * 2^attempt` capped at `max`,
+/// with ±20 % jitter set by `unit` (a random sample in `0.0..1.0`), so that jobs that failed
+/// together do not retry together.
+fn retry_delay(base: Duration, max: Duration, attempt: u32, unit: f64) -> Duration {
+    let delay = base.saturating_mul(2u32.saturating_pow(attempt)).min(max);
+    delay.mul_f64(0.8 + 0.4 * unit.clamp(0.0, 1.0))
 }
 
 /// Returns the `.part` name of a final file name.
@@ -846,6 +1219,7 @@ mod tests {
             JobPhase::Done,
             JobPhase::Failed,
             JobPhase::Cancelled,
+            JobPhase::Paused,
         ] {
             assert_eq!(phase.as_str().parse::<JobPhase>(), Ok(phase));
         }
@@ -855,6 +1229,26 @@ mod tests {
     fn phase_serializes_lowercase() {
         let json = serde_json::to_string(&JobPhase::Transferring).unwrap();
         assert_eq!(json, "\"transferring\"");
+    }
+
+    #[test]
+    fn notice_serializes_camel_case_tag() {
+        let notice = JobNotice::DiskFull {
+            needed_bytes: Some(10),
+        };
+        let json = serde_json::to_value(&notice).unwrap();
+        assert_eq!(json["kind"], "diskFull");
+        assert_eq!(json["neededBytes"], 10);
+    }
+
+    #[test]
+    fn disk_full_notice_message_names_need() {
+        let notice = JobNotice::DiskFull {
+            needed_bytes: Some(2048),
+        };
+        let message = notice.message();
+        assert!(message.contains("2.0 KiB more is needed"), "{message}");
+        assert!(message.contains("partial file is kept"), "{message}");
     }
 
     #[test]
@@ -869,26 +1263,20 @@ mod tests {
 
     #[test]
     fn retry_delay_doubles_to_cap() {
-        let error = EngineError::Network {
-            uid: "a".into(),
-            detail: "reset".into(),
-        };
         let base = Duration::from_secs(1);
         let max = Duration::from_secs(5);
-        assert_eq!(retry_delay(base, max, 0, &error), Duration::from_secs(1));
-        assert_eq!(retry_delay(base, max, 2, &error), Duration::from_secs(4));
-        assert_eq!(retry_delay(base, max, 3, &error), Duration::from_secs(5));
-        assert_eq!(retry_delay(base, max, 40, &error), Duration::from_secs(5));
+        assert_eq!(retry_delay(base, max, 0, 0.5), Duration::from_secs(1));
+        assert_eq!(retry_delay(base, max, 2, 0.5), Duration::from_secs(4));
+        assert_eq!(retry_delay(base, max, 3, 0.5), Duration::from_secs(5));
+        assert_eq!(retry_delay(base, max, 40, 0.5), Duration::from_secs(5));
     }
 
     #[test]
-    fn retry_delay_honours_retry_after() {
-        let error: EngineError = offstream_stream::Error::RateLimited {
-            retry_after: Some(Duration::from_secs(42)),
-        }
-        .into();
-        let wait = retry_delay(Duration::from_secs(1), Duration::from_secs(5), 0, &error);
-        assert_eq!(wait, Duration::from_secs(42));
+    fn retry_delay_jitter_is_bounded() {
+        let base = Duration::from_secs(10);
+        let max = Duration::from_secs(60);
+        assert_eq!(retry_delay(base, max, 0, 0.0), Duration::from_secs(8));
+        assert_eq!(retry_delay(base, max, 0, 1.0), Duration::from_secs(12));
     }
 
     #[test]

@@ -6,8 +6,10 @@
 //! records it in the SQLite catalog.
 //!
 //! Main types:
-//! - [`JobManager`]: starts, cancels and awaits jobs, and broadcasts [`JobSnapshot`]s.
+//! - [`JobManager`]: starts, pauses, resumes, cancels and awaits jobs, resumes unfinished jobs
+//!   after a restart, and broadcasts [`JobSnapshot`]s.
 //! - [`Catalog`]: the `catalog.sqlite3` file with [`LibraryItem`]s and job rows.
+//! - [`ApiBudget`]: the rate limit that every API call of one account shares.
 //! - [`EngineError`]: one error type with a stable [`EngineError::code`].
 //! - [`TokenSigner`]: how tokens for private videos (those that require signed URLs) are made;
 //!   a refused or expiring token is replaced and the transfer resumes from its `.part`.
@@ -18,8 +20,8 @@
 //!   a complete box structure with `moov`, and a duration close to Stream's.
 //! - No error page is ever saved as a video: the first bytes are checked before anything is
 //!   written.
-//! - Partial downloads are kept on cancel and on network errors, and resumed only when the
-//!   server proves with `206` and `Content-Range` that the bytes continue the same file.
+//! - Partial downloads are kept on pause, cancel (unless its removal was requested), a full disk
+//!   and network errors, and resumed only when the server proves with `206` and `Content-Range` that the bytes continue the same file.
 //! - Every library file has a catalog row and every row was verified; deleting an item deletes
 //!   the file first, then the row.
 //! - Download URLs (which may hold signed tokens) and API tokens never reach logs, error
@@ -29,19 +31,26 @@
 //!
 //! Modules: [`names`] (file names), [`verify`] (MP4 checks), [`catalog`] (SQLite),
 //! [`transfer`] (one body to disk), [`signer`] (tokens and signed URLs), [`job`] (one video end
-//! to end), [`manager`] (many jobs).
+//! to end), [`manager`] (many jobs), [`budget`] (the shared API rate limit), `poll` (when to
+//! poll a download that Stream prepares).
 
+pub mod budget;
 pub mod catalog;
 pub mod error;
 pub mod job;
 pub mod manager;
 pub mod names;
+mod poll;
+pub mod queue;
 pub mod signer;
+mod slots;
+pub mod space;
 pub mod transfer;
 pub mod verify;
 
+pub use budget::{ApiBudget, BudgetConfig};
 pub use catalog::{Catalog, JobRecord, LibraryItem};
 pub use error::{EngineError, ErrorInfo};
-pub use job::{JobId, JobPhase, JobSnapshot};
+pub use job::{JobId, JobNotice, JobPhase, JobSnapshot};
 pub use manager::{EngineOptions, JobManager};
 pub use signer::TokenSigner;

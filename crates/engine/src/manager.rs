@@ -1,10 +1,12 @@
 //! [`JobManager`]: starts, tracks, cancels and awaits download jobs; shared by the app and CLI.
+//! Pausing, resuming and the restart of unfinished jobs live in [`crate::queue`].
 //!
 //! Invariants:
-//! - At most one running job per video and download type: a second `start` returns the id of
-//!   the running one.
-//! - At most `max_concurrent_transfers` bodies are downloaded at once and at most
-//!   `max_active_jobs` jobs talk to the API at once; the others wait in `queued`.
+//! - At most one unfinished job per video and download type: a second `start` returns the id
+//!   of the running one, and resumes it when it is paused.
+//! - At most `max_concurrent_transfers` bodies are downloaded at once (changeable with
+//!   [`JobManager::set_max_transfers`]) and at most `max_active_jobs` jobs talk to the API at
+//!   once; the others wait in `queued`.
 //! - Unique file names are chosen and their `.part` created under one lock, so two jobs never
 //!   pick the same name.
 //! - Every snapshot change is broadcast; a receiver that falls behind (a reloaded UI) calls
@@ -19,15 +21,17 @@ use std::time::Duration;
 
 use offstream_signing::AccessRule;
 use offstream_stream::{DownloadType, StreamClient};
+use tokio::runtime::Handle;
 use tokio::sync::{broadcast, watch, Semaphore};
-use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+use crate::budget::{ApiBudget, BudgetConfig};
 use crate::catalog::{Catalog, LibraryItem};
 use crate::error::EngineError;
-use crate::job::{self, part_name, JobId, JobSnapshot};
+use crate::job::{part_name, Control, JobId, JobSnapshot, StopRequest};
 use crate::names::{self, TakenNames};
 use crate::signer::TokenSigner;
+use crate::slots::TransferSlots;
 
 /// Settings of a [`JobManager`]. [`EngineOptions::default`] suits the real service.
 #[derive(Debug, Clone)]
@@ -42,8 +46,17 @@ pub struct EngineOptions {
     pub poll_factor: f64,
     /// Maximum poll pause. Default 10 s.
     pub poll_max: Duration,
+    /// Maximum pause before the poll at which a preparation is predicted to be complete.
+    /// Default 2 min.
+    pub poll_prediction_max: Duration,
+    /// A preparation whose percentage does not move for this long shows the `stalled`
+    /// notice. Default 60 s.
+    pub stall_notice_after: Duration,
     /// A preparation whose percentage does not move for this long fails. Default 15 min.
     pub prepare_stall_timeout: Duration,
+    /// Rate and burst of the API budget that every job of this manager shares. Default 900
+    /// requests per 5 minutes with a burst of 30, below Cloudflare's 1,200 per 5 minutes.
+    pub api_budget: BudgetConfig,
     /// Retries of one API call after transient errors. Default 5.
     pub api_retries: u32,
     /// Resumes of a transfer after transient errors. Default 3.
@@ -60,6 +73,9 @@ pub struct EngineOptions {
     pub event_capacity: usize,
     /// Access rules put into every token for a private video. Default none.
     pub token_access_rules: Vec<AccessRule>,
+    /// Pause between two free-space checks of a job paused by a full disk. The job resumes
+    /// once the volume has room for the rest of its file. Default 30 s.
+    pub disk_recheck_interval: Duration,
 }
 
 impl Default for EngineOptions {
@@ -70,7 +86,10 @@ impl Default for EngineOptions {
             poll_initial: Duration::from_secs(1),
             poll_factor: 1.5,
             poll_max: Duration::from_secs(10),
+            poll_prediction_max: Duration::from_secs(120),
+            stall_notice_after: Duration::from_secs(60),
             prepare_stall_timeout: Duration::from_secs(15 * 60),
+            api_budget: BudgetConfig::default(),
             api_retries: 5,
             transfer_retries: 3,
             retry_base_delay: Duration::from_secs(1),
@@ -79,6 +98,7 @@ impl Default for EngineOptions {
             persist_interval: Duration::from_secs(5),
             event_capacity: 1024,
             token_access_rules: Vec::new(),
+            disk_recheck_interval: Duration::from_secs(30),
         }
     }
 }
@@ -98,9 +118,14 @@ impl EngineOptions {
         }
         offstream_signing::validate_rules(&self.token_access_rules)
             .map_err(|error| EngineError::Config(format!("token access rules: {error}")))?;
-        if self.poll_initial.is_zero() || self.event_capacity == 0 {
+        self.api_budget.validate().map_err(EngineError::Config)?;
+        if self.poll_initial.is_zero()
+            || self.event_capacity == 0
+            || self.disk_recheck_interval.is_zero()
+        {
             return Err(EngineError::Config(
-                "poll_initial and event_capacity must be above zero".to_owned(),
+                "poll_initial, event_capacity and disk_recheck_interval must be above zero"
+                    .to_owned(),
             ));
         }
         Ok(())
@@ -114,8 +139,9 @@ pub(crate) struct Shared {
     pub(crate) catalog: Arc<Catalog>,
     pub(crate) library_dir: PathBuf,
     pub(crate) options: EngineOptions,
-    pub(crate) transfer_slots: Semaphore,
+    pub(crate) transfer_slots: TransferSlots,
     pub(crate) job_slots: Semaphore,
+    pub(crate) api_budget: Arc<ApiBudget>,
     names: Mutex<()>,
     jobs: Mutex<HashMap<JobId, JobEntry>>,
     events: broadcast::Sender<JobSnapshot>,
@@ -123,10 +149,27 @@ pub(crate) struct Shared {
 
 type JobResult = Option<Result<LibraryItem, EngineError>>;
 
-struct JobEntry {
-    snapshot: JobSnapshot,
-    cancel: CancellationToken,
-    result: watch::Receiver<JobResult>,
+/// One job known to this manager.
+pub(crate) struct JobEntry {
+    pub(crate) snapshot: JobSnapshot,
+    /// The stop switch of the running task; `None` while paused or ended.
+    pub(crate) control: Option<Arc<Control>>,
+    /// The final result, set once when the job ends; a pause does not set it.
+    pub(crate) result: watch::Sender<JobResult>,
+    /// Set by a resume that arrived while a pause was still stopping the task.
+    pub(crate) resume_after_stop: bool,
+}
+
+impl JobEntry {
+    /// Returns an entry without a running task.
+    pub(crate) fn idle(snapshot: JobSnapshot) -> Self {
+        Self {
+            snapshot,
+            control: None,
+            result: watch::Sender::new(None),
+            resume_after_stop: false,
+        }
+    }
 }
 
 impl Shared {
@@ -146,7 +189,7 @@ impl Shared {
             .clone()
     }
 
-    fn jobs(&self) -> MutexGuard<'_, HashMap<JobId, JobEntry>> {
+    pub(crate) fn jobs(&self) -> MutexGuard<'_, HashMap<JobId, JobEntry>> {
         self.jobs
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -220,7 +263,7 @@ impl Shared {
 /// Cloning is cheap and every clone controls the same jobs.
 #[derive(Clone)]
 pub struct JobManager {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
 }
 
 impl std::fmt::Debug for JobManager {
@@ -235,9 +278,8 @@ impl std::fmt::Debug for JobManager {
 impl JobManager {
     /// Creates a manager, creating the library folder when it does not exist.
     ///
-    /// Jobs left unfinished by an earlier run stay as they are. The app calls
-    /// [`Catalog::mark_interrupted_jobs`] at startup when it is the only process using the
-    /// catalog. Starting such a video again resumes its `.part`.
+    /// Jobs left unfinished by an earlier run stay in the catalog until
+    /// [`JobManager::resume_unfinished`] picks them up.
     ///
     /// # Errors
     /// [`EngineError::Config`] for unusable options or a library path that is not UTF-8,
@@ -256,8 +298,9 @@ impl JobManager {
             client: RwLock::new(client),
             signer: RwLock::new(TokenSigner::None),
             catalog,
-            transfer_slots: Semaphore::new(options.max_concurrent_transfers),
+            transfer_slots: TransferSlots::new(options.max_concurrent_transfers),
             job_slots: Semaphore::new(options.max_active_jobs),
+            api_budget: Arc::new(ApiBudget::new(options.api_budget)),
             library_dir,
             options,
             names: Mutex::new(()),
@@ -298,6 +341,14 @@ impl JobManager {
         self.shared.client()
     }
 
+    /// Returns the API budget that every job of this manager shares. Other API calls for the
+    /// same account (the video list) should take from it too: call
+    /// [`ApiBudget::acquire`] before each request and [`ApiBudget::record_rate_limit`] after a
+    /// 429.
+    pub fn api_budget(&self) -> &Arc<ApiBudget> {
+        &self.shared.api_budget
+    }
+
     /// Returns the catalog.
     pub fn catalog(&self) -> &Arc<Catalog> {
         &self.shared.catalog
@@ -318,55 +369,53 @@ impl JobManager {
     /// [`EngineError::Config`] outside a Tokio runtime, [`EngineError::Catalog`] when the job
     /// row cannot be written.
     pub fn start(&self, uid: &str, download_type: DownloadType) -> Result<JobId, EngineError> {
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
-            EngineError::Config("JobManager::start must be called inside a Tokio runtime".into())
-        })?;
+        let runtime = current_runtime("start")?;
         let uid = uid.trim();
 
         let mut jobs = self.shared.jobs();
-        let running = jobs.values().find(|entry| {
+        let unfinished = jobs.values().find(|entry| {
             entry.snapshot.uid == uid
                 && entry.snapshot.download_type == download_type
                 && !entry.snapshot.phase.is_terminal()
         });
-        if let Some(entry) = running {
-            return Ok(entry.snapshot.id);
+        if let Some(entry) = unfinished {
+            let id = entry.snapshot.id;
+            drop(jobs);
+            self.resume_with(&runtime, id)?;
+            return Ok(id);
         }
 
         let id = self.shared.catalog.insert_job(uid, download_type)?;
-        let snapshot = JobSnapshot::queued(id, uid, download_type);
-        let cancel = CancellationToken::new();
-        let (result_sender, result) = watch::channel(None);
         jobs.insert(
             id,
-            JobEntry {
-                snapshot: snapshot.clone(),
-                cancel: cancel.clone(),
-                result,
-            },
+            JobEntry::idle(JobSnapshot::queued(id, uid, download_type)),
         );
         drop(jobs);
-        let _ = self.shared.events.send(snapshot.clone());
-
-        let shared = Arc::clone(&self.shared);
-        runtime.spawn(async move {
-            let result = job::run(shared, snapshot, cancel).await;
-            result_sender.send_replace(Some(result));
-        });
+        crate::queue::launch(&self.shared, &runtime, id)?;
         Ok(id)
     }
 
-    /// Asks a job to stop. Its `.part` is kept; [`JobManager::discard`] deletes it. Cancelling
-    /// a finished job does nothing.
+    /// Stops a job for good. Its `.part` is kept for a later start of the same video unless
+    /// `remove_partial` is set; [`JobManager::discard`] deletes it later. Cancelling a paused
+    /// job ends it at once; cancelling a finished job does nothing.
     ///
     /// # Errors
-    /// [`EngineError::UnknownJob`] when no job has this id.
-    pub fn cancel(&self, id: JobId) -> Result<(), EngineError> {
-        let jobs = self.shared.jobs();
-        let entry = jobs.get(&id).ok_or(EngineError::UnknownJob(id))?;
-        entry.cancel.cancel();
-        info!(job_id = id, "job cancellation requested");
-        Ok(())
+    /// [`EngineError::UnknownJob`] when no job has this id, or for a paused job
+    /// [`EngineError::Catalog`] when its row cannot be written.
+    pub fn cancel(&self, id: JobId, remove_partial: bool) -> Result<(), EngineError> {
+        let mut jobs = self.shared.jobs();
+        let entry = jobs.get_mut(&id).ok_or(EngineError::UnknownJob(id))?;
+        entry.resume_after_stop = false;
+        if let Some(control) = &entry.control {
+            control.stop(StopRequest::Cancel { remove_partial });
+            info!(job_id = id, remove_partial, "job cancellation requested");
+            return Ok(());
+        }
+        if entry.snapshot.phase != crate::JobPhase::Paused {
+            return Ok(());
+        }
+        drop(jobs);
+        crate::queue::cancel_paused(&self.shared, id, remove_partial)
     }
 
     /// Returns the snapshot of one job of this manager.
@@ -394,7 +443,8 @@ impl JobManager {
         self.shared.events.subscribe()
     }
 
-    /// Waits until a job ends and returns its library item.
+    /// Waits until a job ends and returns its library item. A paused job has not ended, so
+    /// this waits through the pause until it is resumed and ends, or is cancelled.
     ///
     /// # Errors
     /// The error that ended the job, or [`EngineError::UnknownJob`].
@@ -404,7 +454,7 @@ impl JobManager {
             jobs.get(&id)
                 .ok_or(EngineError::UnknownJob(id))?
                 .result
-                .clone()
+                .subscribe()
         };
         let outcome = result
             .wait_for(Option::is_some)
@@ -415,17 +465,17 @@ impl JobManager {
             .unwrap_or_else(|| Err(EngineError::Internal(format!("job {id} has no result"))))
     }
 
-    /// Deletes the `.part` and the catalog row of a job that ended without a file, for jobs
-    /// of this manager and of earlier runs.
+    /// Deletes the `.part` and the catalog row of a paused job or of one that ended without a
+    /// file, for jobs of this manager and of earlier runs.
     ///
     /// # Errors
     /// [`EngineError::Config`] when the job is still running, [`EngineError::UnknownJob`],
     /// [`EngineError::Disk`] when the `.part` cannot be deleted, or [`EngineError::Catalog`].
     pub fn discard(&self, id: JobId) -> Result<(), EngineError> {
         if let Some(snapshot) = self.snapshot(id) {
-            if !snapshot.phase.is_terminal() {
+            if snapshot.phase.is_active() {
                 return Err(EngineError::Config(format!(
-                    "job {id} is still running: cancel it before discarding it"
+                    "job {id} is still running: pause or cancel it before discarding it"
                 )));
             }
         }
@@ -455,6 +505,15 @@ impl JobManager {
         let _names = self.shared.lock_names();
         self.shared.catalog.delete_item(item_id)
     }
+}
+
+/// Returns the runtime of the caller, which `what` needs for spawning job tasks.
+pub(crate) fn current_runtime(what: &str) -> Result<Handle, EngineError> {
+    Handle::try_current().map_err(|_| {
+        EngineError::Config(format!(
+            "JobManager::{what} must be called inside a Tokio runtime"
+        ))
+    })
 }
 
 fn prepare_library_dir(dir: PathBuf) -> Result<PathBuf, EngineError> {
@@ -496,6 +555,15 @@ mod tests {
             ..EngineOptions::default()
         };
         assert!(options.validate().is_err());
+    }
+
+    #[test]
+    fn options_reject_zero_recheck() {
+        let options = EngineOptions {
+            disk_recheck_interval: Duration::ZERO,
+            ..EngineOptions::default()
+        };
+        assert_eq!(options.validate().unwrap_err().code(), "config");
     }
 
     #[test]

@@ -5,13 +5,18 @@
 //!   (on a resume, over the existing prefix first).
 //! - Nothing is written before the first bytes proved to be an `ftyp` box, so an error page is
 //!   never saved, and an existing `.part` is never truncated for one.
-//! - A `.part` is extended only by a `206` whose `Content-Range` starts at its length and whose
-//!   total equals the size recorded when the download began. A `200` truncates it and starts
-//!   over from the new body; it never appends a full body to a partial one. A `416` for a
-//!   complete `.part` sends it to verification.
-//! - Cancellation, a network error or a body that ends early keep the `.part` for a later
-//!   resume. A complete file that fails verification is deleted, because resuming it would
-//!   only fail again.
+//! - A resume requests the last bytes of the `.part` again (an overlap of up to
+//!   [`RESUME_OVERLAP`]). It extends the `.part` only by a `206` whose `Content-Range` starts at
+//!   the overlap and whose total equals the size recorded when the download began. The overlap
+//!   must also equal the bytes on disk. Validators (`ETag`, `Last-Modified`) are recorded and
+//!   logged but never decide alone, because CDN nodes and tokenised URLs change them for
+//!   identical bytes. A different overlap means the file changed, so the download starts over.
+//!   A `200` truncates the `.part` and starts over from the new body; it never appends a full
+//!   body to a partial one. A `416` for a complete `.part` sends it to verification.
+//! - Cancellation, a network error, a full disk or a body that ends early keep the `.part` for
+//!   a later resume. A body whose size is known is not written when the volume lacks room for
+//!   it ([`EngineError::DiskFull`]). A complete file that fails verification is deleted,
+//!   because resuming it would only fail again.
 //! - The request carries no `Authorization` header, and no log line or error contains the URL,
 //!   which can contain a signed token. Logs name the uid and the job id.
 //!
@@ -21,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, RANGE};
+use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, RANGE};
 use reqwest::{Response, StatusCode};
 use sha2::{Digest, Sha256};
 use tokio::fs::{File, OpenOptions};
@@ -34,6 +39,7 @@ use offstream_stream::ServerClock;
 use crate::error::EngineError;
 use crate::job::JobId;
 use crate::names::PART_SUFFIX;
+use crate::space;
 use crate::verify::{self, Mp4Info, SNIFF_LEN};
 
 /// Size of the write buffer in front of the `.part` file.
@@ -41,6 +47,10 @@ const WRITE_BUFFER_BYTES: usize = 256 * 1024;
 
 /// Size of the reads that hash an existing `.part` prefix.
 const HASH_CHUNK_BYTES: usize = 1024 * 1024;
+
+/// Bytes before the end of a `.part` that a resume requests again, to prove by comparison
+/// that the server still serves the same file. A shorter `.part` is requested whole.
+pub const RESUME_OVERLAP: u64 = 64 * 1024;
 
 /// The source URL and target file of one transfer.
 #[derive(Debug)]
@@ -66,11 +76,47 @@ pub struct TransferRequest<'a> {
     /// Learns the server's time from each response's `Date` header, so a token refused for
     /// its times is re-signed with corrected ones.
     pub clock: Option<&'a ServerClock>,
+    /// Validators of an earlier response for this file, logged when a resume receives others.
+    pub known_validators: Option<&'a Validators>,
+}
+
+/// The `ETag` and `Last-Modified` headers of a delivery response.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// `ETag`, without a weak `W/` prefix, so weak and strong forms of one tag compare equal.
+    pub etag: Option<String>,
+    /// `Last-Modified`, as sent.
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    /// Reads the validators of a response.
+    fn of(response: &Response) -> Self {
+        let etag = header_text(response, ETAG.as_str()).map(|value| {
+            let value = value.trim();
+            value.strip_prefix("W/").unwrap_or(value).to_owned()
+        });
+        Self {
+            etag,
+            last_modified: header_text(response, LAST_MODIFIED.as_str())
+                .map(|value| value.trim().to_owned()),
+        }
+    }
+
+    /// Returns true when both responses carry a validator of the same kind and it differs.
+    fn differs_from(&self, other: &Self) -> bool {
+        let differs =
+            |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a != b);
+        differs(&self.etag, &other.etag) || differs(&self.last_modified, &other.last_modified)
+    }
 }
 
 /// Progress of a transfer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransferEvent {
+    /// The delivery host responded with a file; these are its validators. Sent once per
+    /// successful response, before `Started`.
+    Responded { validators: Validators },
     /// The delivery host responded; `offset` bytes were already on disk.
     Started { offset: u64, total: Option<u64> },
     /// Bytes on disk so far. Sent when a chunk arrives at least one progress interval after
@@ -100,10 +146,12 @@ enum Plan {
         response: Response,
         total: Option<u64>,
     },
-    /// Append the body to the existing `offset` bytes.
+    /// Compare the first `overlap` bytes of the body with the end of the `.part`, then append
+    /// the rest to the existing `offset` bytes.
     Append {
         response: Response,
         offset: u64,
+        overlap: u64,
         total: u64,
     },
     /// The `.part` already contains the whole file.
@@ -127,7 +175,22 @@ pub async fn download(
     let mut restarted = false;
 
     let written = loop {
-        let response = send(request, resume_from).await?;
+        let response = send(request, resume_from.map(range_start)).await?;
+        if response.status().is_success() {
+            let validators = Validators::of(&response);
+            if resume_from.is_some()
+                && request
+                    .known_validators
+                    .is_some_and(|known| known.differs_from(&validators))
+            {
+                info!(
+                    uid = request.uid,
+                    job_id = request.job_id,
+                    "the file's validators changed since the download began; comparing the overlap decides"
+                );
+            }
+            on_event(TransferEvent::Responded { validators });
+        }
         let plan = classify(request, response, resume_from)?;
         match plan {
             Plan::RestartWithoutRange if !restarted => {
@@ -175,16 +238,33 @@ pub async fn download(
             Plan::Append {
                 response,
                 offset,
+                overlap,
                 total,
             } => {
-                info!(
-                    uid = request.uid,
-                    job_id = request.job_id,
+                let resume = Resume {
                     offset,
+                    overlap,
                     total,
-                    "resuming the download"
-                );
-                break write_append(request, response, offset, total, &mut on_event).await?;
+                };
+                match write_append(request, response, resume, &mut on_event).await? {
+                    Some(written) => break written,
+                    None if !restarted => {
+                        warn!(
+                            uid = request.uid,
+                            job_id = request.job_id,
+                            offset,
+                            "the bytes before the resume point differ from the partial file, so the file changed; downloading it again"
+                        );
+                        restarted = true;
+                        resume_from = None;
+                    }
+                    None => {
+                        return Err(EngineError::InvalidResponse {
+                            uid: request.uid.to_owned(),
+                            detail: "it served different bytes for the same range twice".to_owned(),
+                        })
+                    }
+                }
             }
         }
     };
@@ -271,15 +351,23 @@ async fn resumable_length(request: &TransferRequest<'_>) -> Result<Option<u64>, 
     Ok(Some(length))
 }
 
+/// Returns the first byte a resume of a `.part` of `length` bytes requests: the overlap
+/// before its end.
+fn range_start(length: u64) -> u64 {
+    length - length.min(RESUME_OVERLAP)
+}
+
+/// Sends the GET, with `Range: bytes=START-` when `range_start` is set.
+///
+/// It sends no `If-Range`, because a changed validator would turn the response into a full
+/// `200` even when the bytes are the same. The overlap comparison catches a changed file.
 async fn send(
     request: &TransferRequest<'_>,
-    resume_from: Option<u64>,
+    range_start: Option<u64>,
 ) -> Result<Response, EngineError> {
     let mut builder = request.http.get(request.url);
-    // TODO: store the ETag of the first response and send `If-Range`, so a file replaced by
-    // one of the same size is caught before the box walk and the duration check.
-    if let Some(offset) = resume_from {
-        builder = builder.header(RANGE, format!("bytes={offset}-"));
+    if let Some(start) = range_start {
+        builder = builder.header(RANGE, format!("bytes={start}-"));
     }
     tokio::select! {
         biased;
@@ -372,7 +460,7 @@ fn classify_partial(
 
     match resume_from {
         Some(offset)
-            if range.start == offset
+            if range.start == range_start(offset)
                 && range.end + 1 == range.total
                 && request.expected_total == Some(range.total)
                 && length_matches =>
@@ -380,6 +468,7 @@ fn classify_partial(
             Plan::Append {
                 response,
                 offset,
+                overlap: offset - range.start,
                 total: range.total,
             }
         }
@@ -455,6 +544,7 @@ async fn write_fresh(
         uid: request.uid.to_owned(),
         reason,
     })?;
+    check_room(request, total).await?;
 
     let file = OpenOptions::new()
         .create(true)
@@ -471,14 +561,47 @@ async fn write_fresh(
     sink.close(on_event).await
 }
 
-/// Appends a `206` body to the existing `offset` bytes, hashing the prefix first.
+/// Where a `206` body continues the `.part`.
+#[derive(Debug, Clone, Copy)]
+struct Resume {
+    /// Bytes on disk.
+    offset: u64,
+    /// Bytes at the start of the body that repeat the end of the `.part`.
+    overlap: u64,
+    /// Size of the whole file.
+    total: u64,
+}
+
+/// Checks that the first `overlap` bytes of a `206` body equal the end of the `.part`, then
+/// appends the rest of the body, hashing the prefix first. Returns `None`, with the `.part`
+/// untouched, when the overlap differs: the server now serves other content.
 async fn write_append(
     request: &TransferRequest<'_>,
     response: Response,
-    offset: u64,
-    total: u64,
+    resume: Resume,
     on_event: &mut impl FnMut(TransferEvent),
-) -> Result<Written, EngineError> {
+) -> Result<Option<Written>, EngineError> {
+    let Resume {
+        offset,
+        overlap,
+        total,
+    } = resume;
+    let mut body = response.bytes_stream();
+    let (received, rest) = read_overlap(request, &mut body, overlap).await?;
+    let stored = read_tail(request.part_path, offset - overlap, overlap).await?;
+    if received != stored {
+        return Ok(None);
+    }
+
+    info!(
+        uid = request.uid,
+        job_id = request.job_id,
+        offset,
+        overlap,
+        total,
+        "the overlap matches the partial file; resuming the download"
+    );
+    check_room(request, Some(total)).await?;
     on_event(TransferEvent::Started {
         offset,
         total: Some(total),
@@ -497,10 +620,75 @@ async fn write_append(
         .await
         .map_err(|e| EngineError::disk(request.part_path, e))?;
 
-    let mut body = response.bytes_stream();
     let mut sink = Sink::new(request, file, hasher, offset, Some(total));
+    if !rest.is_empty() {
+        sink.write(&rest).await?;
+    }
     sink.drain(&mut body, on_event).await?;
-    sink.close(on_event).await
+    sink.close(on_event).await.map(Some)
+}
+
+/// Reads the first `overlap` bytes of a body, and returns them with the rest of the chunk
+/// that completed them.
+///
+/// # Errors
+/// [`EngineError::Network`] when the body ends within the overlap.
+async fn read_overlap<S>(
+    request: &TransferRequest<'_>,
+    body: &mut S,
+    overlap: u64,
+) -> Result<(Vec<u8>, bytes::Bytes), EngineError>
+where
+    S: futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin,
+{
+    let wanted = usize::try_from(overlap).unwrap_or(usize::MAX);
+    let mut received = Vec::with_capacity(wanted);
+    while received.len() < wanted {
+        let Some(chunk) = next_chunk(request, body).await? else {
+            return Err(EngineError::Network {
+                uid: request.uid.to_owned(),
+                detail: format!(
+                    "the body ended after {} of the {overlap} bytes that overlap the partial file",
+                    received.len()
+                ),
+            });
+        };
+        let needed = wanted - received.len();
+        if chunk.len() > needed {
+            received.extend_from_slice(&chunk[..needed]);
+            return Ok((received, chunk.slice(needed..)));
+        }
+        received.extend_from_slice(&chunk);
+    }
+    Ok((received, bytes::Bytes::new()))
+}
+
+/// Reads `len` bytes of the file at `path` from `start`.
+async fn read_tail(path: &Path, start: u64, len: u64) -> Result<Vec<u8>, EngineError> {
+    let mut file = File::open(path)
+        .await
+        .map_err(|e| EngineError::disk(path, e))?;
+    file.seek(std::io::SeekFrom::Start(start))
+        .await
+        .map_err(|e| EngineError::disk(path, e))?;
+    let mut tail = vec![0u8; usize::try_from(len).unwrap_or(usize::MAX)];
+    file.read_exact(&mut tail)
+        .await
+        .map_err(|e| EngineError::disk(path, e))?;
+    Ok(tail)
+}
+
+/// Fails with [`EngineError::DiskFull`] before anything is written when the volume cannot hold
+/// the rest of a file of `total` bytes. The bytes already in the `.part` count as room, because
+/// a fresh download overwrites them and a resume keeps them.
+async fn check_room(request: &TransferRequest<'_>, total: Option<u64>) -> Result<(), EngineError> {
+    let Some(total) = total else {
+        return Ok(());
+    };
+    let on_disk = tokio::fs::metadata(request.part_path)
+        .await
+        .map_or(0, |metadata| metadata.len());
+    space::ensure_room(request.part_path, total.saturating_sub(on_disk))
 }
 
 /// Hashes the first `len` bytes of the `.part`, checking for cancellation between reads.

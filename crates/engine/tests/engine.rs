@@ -175,6 +175,7 @@ async fn resume_continues_half_part() {
         bytes_total: Some(source.len() as u64),
         error: None,
         item_id: None,
+        notice: None,
     };
     setup.catalog.update_job(earlier, &update).unwrap();
 
@@ -184,9 +185,11 @@ async fn resume_continues_half_part() {
     assert_eq!(std::fs::read(&item.path).unwrap(), source.as_ref());
     assert_eq!(item.sha256, sha256_hex(&source));
     assert_eq!(item.file_name, "Resumed.mp4");
+    // A resume requests the overlap before the end of the part again, to compare it.
+    let overlap = (half as u64).min(transfer::RESUME_OVERLAP);
     assert!(
-        emulator.delivered_bytes() <= (source.len() - half) as u64,
-        "only the missing half was delivered, got {} bytes",
+        emulator.delivered_bytes() <= (source.len() - half) as u64 + overlap,
+        "only the missing half and the overlap were delivered, got {} bytes",
         emulator.delivered_bytes()
     );
     assert_eq!(setup.catalog.job(earlier).unwrap().unwrap().part_path, None);
@@ -419,10 +422,7 @@ async fn delivery_cut_keeps_part_and_resumes() {
 
     assert_eq!(std::fs::read(&item.path).unwrap(), source.as_ref());
     assert_eq!(item.sha256, sha256_hex(&source));
-    assert_eq!(
-        server.ranges().last().unwrap().as_deref(),
-        Some("bytes=40000-")
-    );
+    assert_eq!(server.ranges().last().unwrap().as_deref(), Some("bytes=0-"));
     assert!(!part.exists());
 }
 
@@ -443,7 +443,7 @@ async fn transfer_retry_resumes_within_job() {
     let item = wait(&setup, id).await.unwrap();
 
     assert_eq!(item.sha256, sha256_hex(&server.body()));
-    assert_eq!(server.ranges(), vec![None, Some("bytes=20480-".to_owned())]);
+    assert_eq!(server.ranges(), vec![None, Some("bytes=0-".to_owned())]);
 }
 
 #[tokio::test]
@@ -468,10 +468,7 @@ async fn ignored_range_restarts_cleanly() {
     assert_eq!(std::fs::read(&item.path).unwrap(), source.as_ref());
     assert_eq!(item.bytes, source.len() as u64);
     assert_eq!(item.sha256, sha256_hex(&source));
-    assert_eq!(
-        server.ranges().last().unwrap().as_deref(),
-        Some("bytes=30000-")
-    );
+    assert_eq!(server.ranges().last().unwrap().as_deref(), Some("bytes=0-"));
 }
 
 #[tokio::test]
@@ -479,7 +476,7 @@ async fn wrong_range_start_restarts_cleanly() {
     let server = FaultServer::start(sample_video(), "video/mp4", None).await;
     let setup = Setup::new(server.client(), fast_options());
     let source = server.body();
-    server.set_fault(Fault::CutAfter(30_000));
+    server.set_fault(Fault::CutAfter(80_000));
     let first = setup
         .manager
         .start(support::FAULT_UID, DownloadType::Default)
@@ -496,12 +493,15 @@ async fn wrong_range_start_restarts_cleanly() {
     assert_eq!(item.sha256, sha256_hex(&source));
     assert_eq!(
         server.ranges()[1..],
-        [Some("bytes=30000-".to_owned()), None]
+        [
+            Some(format!("bytes={}-", 80_000 - transfer::RESUME_OVERLAP)),
+            None
+        ]
     );
 }
 
 #[tokio::test]
-async fn complete_part_is_verified_on_416() {
+async fn complete_part_is_verified_on_resume() {
     let server = FaultServer::start(sample_video(), "video/mp4", None).await;
     let source = server.body();
     let dir = tempfile::tempdir().unwrap();
@@ -522,13 +522,15 @@ async fn complete_part_is_verified_on_416() {
         progress_interval: Duration::ZERO,
         cancel: &cancel,
         clock: None,
+        known_validators: None,
     };
     let verified = transfer::download(&request, |_| {}).await.unwrap();
 
     assert_eq!(verified.sha256, sha256_hex(&source));
+    let overlap_start = source.len() as u64 - transfer::RESUME_OVERLAP;
     assert_eq!(
         server.ranges(),
-        vec![Some(format!("bytes={}-", source.len()))]
+        vec![Some(format!("bytes={overlap_start}-"))]
     );
 }
 
@@ -650,7 +652,7 @@ async fn cancel_keeps_part_for_resume() {
         .start(support::FAULT_UID, DownloadType::Default)
         .unwrap();
     wait_for_snapshot(&mut events, id, |s| s.bytes_done >= stall as u64).await;
-    setup.manager.cancel(id).unwrap();
+    setup.manager.cancel(id, false).unwrap();
     let error = wait(&setup, id).await.unwrap_err();
 
     assert!(matches!(error, EngineError::Cancelled), "{error}");
@@ -670,10 +672,7 @@ async fn cancel_keeps_part_for_resume() {
         .unwrap();
     let item = wait(&setup, resumed).await.unwrap();
     assert_eq!(item.sha256, sha256_hex(&source));
-    assert_eq!(
-        server.ranges().last().unwrap().as_deref(),
-        Some("bytes=16384-")
-    );
+    assert_eq!(server.ranges().last().unwrap().as_deref(), Some("bytes=0-"));
 }
 
 #[tokio::test]
