@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use offstream_engine::{JobId, JobManager, JobPhase, JobSnapshot};
+use offstream_engine::{JobId, JobManager, JobNotice, JobPhase, JobSnapshot};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
@@ -133,8 +133,28 @@ pub fn follow(jobs: &JobManager, mut progress: Progress) -> JoinHandle<()> {
     })
 }
 
-/// Returns the phase of a job in words, with its numbers.
+/// Returns the phase of a job in words, with its numbers and any notice.
 pub fn describe(snapshot: &JobSnapshot) -> String {
+    let phase = describe_phase(snapshot);
+    match &snapshot.notice {
+        Some(JobNotice::Stalled { since_secs, .. }) => {
+            format!("{phase}, stalled on Cloudflare for {since_secs} s")
+        }
+        Some(JobNotice::RateLimited { retry_after_secs }) => {
+            format!("{phase}, waiting {retry_after_secs} s for the API rate limit")
+        }
+        Some(JobNotice::DiskFull { needed_bytes }) => match needed_bytes {
+            Some(needed) => format!(
+                "{phase}: the disk is full ({} more needed); resumes when space is free",
+                format::bytes(*needed)
+            ),
+            None => format!("{phase}: the disk is full; resumes when space is free"),
+        },
+        None => phase,
+    }
+}
+
+fn describe_phase(snapshot: &JobSnapshot) -> String {
     match snapshot.phase {
         JobPhase::Queued => "queued".to_owned(),
         JobPhase::Preparing => match snapshot.prepare_percent {
@@ -156,6 +176,7 @@ pub fn describe(snapshot: &JobSnapshot) -> String {
         JobPhase::Done => "done".to_owned(),
         JobPhase::Failed => "failed".to_owned(),
         JobPhase::Cancelled => "cancelled".to_owned(),
+        JobPhase::Paused => "paused".to_owned(),
     }
 }
 

@@ -111,7 +111,7 @@ pub async fn run(
                 terminal::print_note("Cancelling the downloads and keeping partial files. Press Ctrl-C again to quit at once.");
                 for id in &started {
                     // Only unknown ids fail, and every id here came from `start`.
-                    let _ = jobs.cancel(*id);
+                    let _ = jobs.cancel(*id, false);
                 }
             }
         }
