@@ -1,6 +1,7 @@
-//! Download jobs: start, cancel, and progress over a channel.
+//! Download jobs: start, pause, resume, cancel, the transfer limit, and progress over a channel.
 
 use offstream_engine::JobSnapshot;
+use offstream_ipc::AppStatus;
 use offstream_stream::DownloadType;
 use tauri::ipc::Channel;
 use tauri::State;
@@ -24,11 +25,54 @@ pub async fn start_download(
         .map_err(engine_error)
 }
 
-/// Cancels a job; its partial file stays for a later resume.
+/// Cancels a job. Its partial file stays for a later resume unless `remove_partial` is set.
 #[tauri::command]
-pub fn cancel_download(state: State<'_, AppState>, job_id: i64) -> CommandResult<()> {
+pub fn cancel_download(
+    state: State<'_, AppState>,
+    job_id: i64,
+    remove_partial: Option<bool>,
+) -> CommandResult<()> {
     let account = state.require_account()?;
-    account.jobs.cancel(job_id).map_err(engine_error)
+    account
+        .jobs
+        .cancel(job_id, remove_partial.unwrap_or(false))
+        .map_err(engine_error)
+}
+
+/// Pauses a job; it keeps its partial file and frees its transfer slot.
+#[tauri::command]
+pub fn pause_download(state: State<'_, AppState>, job_id: i64) -> CommandResult<()> {
+    let account = state.require_account()?;
+    account.jobs.pause(job_id).map_err(engine_error)
+}
+
+/// Resumes a paused job from its partial file.
+#[tauri::command]
+pub async fn resume_download(state: State<'_, AppState>, job_id: i64) -> CommandResult<()> {
+    let account = state.require_account()?;
+    account.jobs.resume(job_id).map_err(engine_error)
+}
+
+/// Pauses every queued or running job.
+#[tauri::command]
+pub fn pause_all_downloads(state: State<'_, AppState>) -> CommandResult<()> {
+    let account = state.require_account()?;
+    account.jobs.pause_all();
+    Ok(())
+}
+
+/// Resumes every paused job.
+#[tauri::command]
+pub async fn resume_all_downloads(state: State<'_, AppState>) -> CommandResult<()> {
+    let account = state.require_account()?;
+    account.jobs.resume_all().map(|_| ()).map_err(engine_error)
+}
+
+/// Sets how many downloads transfer at the same time (1 to 8) and saves it.
+#[tauri::command]
+pub fn set_max_transfers(state: State<'_, AppState>, count: u32) -> CommandResult<AppStatus> {
+    state.set_max_transfers(count)?;
+    Ok(state.status())
 }
 
 /// Returns the current jobs and then sends every change on `on_event`.

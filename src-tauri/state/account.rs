@@ -1,5 +1,6 @@
 //! The active account: credentials, the Stream client and the job manager built from them.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use offstream_credentials::{Credentials, Source};
@@ -72,7 +73,7 @@ impl AppState {
         if let Some(account) = self.account() {
             for job in account.jobs.snapshots() {
                 if !job.phase.is_terminal() {
-                    let _ = account.jobs.cancel(job.id);
+                    let _ = account.jobs.cancel(job.id, false);
                 }
             }
         }
@@ -108,12 +109,36 @@ impl AppState {
 
     fn new_job_manager(&self, client: StreamClient) -> Result<JobManager, ErrorPayload> {
         let library_dir = self.profile().library_dir;
+        let settings = self.load_settings()?;
+        let defaults = EngineOptions::default();
         let options = EngineOptions {
-            token_access_rules: self.load_settings()?.token_access_rules,
-            ..EngineOptions::default()
+            token_access_rules: settings.token_access_rules,
+            max_concurrent_transfers: settings
+                .max_transfers
+                .map_or(defaults.max_concurrent_transfers, |count| count as usize),
+            ..defaults
         };
-        JobManager::new(client, Arc::clone(&self.catalog), library_dir, options)
-            .map_err(engine_error)
+        let jobs = JobManager::new(client, Arc::clone(&self.catalog), library_dir, options)
+            .map_err(engine_error)?;
+
+        // The first manager of this process restarts what the previous run left unfinished;
+        // a later one (a new library folder) must not run those jobs a second time.
+        if !self.queue_resumed.swap(true, Ordering::SeqCst) {
+            jobs.set_signer(self.token_signer());
+            match jobs.resume_unfinished() {
+                Ok(resumed) if !resumed.is_empty() => {
+                    tracing::info!(
+                        count = resumed.len(),
+                        "resumed the previous run's downloads"
+                    );
+                }
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(code = error.code(), error = %error, "could not resume the previous run's downloads");
+                }
+            }
+        }
+        Ok(jobs)
     }
 
     /// Rebuilds the client (new API base) and, when asked, the job manager (new folder).

@@ -26,6 +26,12 @@ pub use signing::KeyStorage;
 use crate::error::profile_error;
 use crate::launch::LaunchOptions;
 
+/// Simultaneous transfers when the user has not chosen a number.
+const DEFAULT_MAX_TRANSFERS: u32 = 2;
+
+/// Largest number of simultaneous transfers the settings accept.
+const MAX_TRANSFERS_LIMIT: u32 = 8;
+
 /// Snapshots the UI can fall behind before it misses some.
 const EVENT_CAPACITY: usize = 1024;
 
@@ -40,6 +46,9 @@ pub struct AppState {
     account: RwLock<Option<Arc<Account>>>,
     keychain_error: Mutex<Option<ErrorPayload>>,
     signing_key: Mutex<Option<signing::ActiveKey>>,
+    /// Set once the unfinished jobs of the previous run were restarted, which happens when
+    /// the first job manager of this process exists.
+    queue_resumed: std::sync::atomic::AtomicBool,
     events: broadcast::Sender<JobSnapshot>,
     relay: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
 }
@@ -71,13 +80,6 @@ impl AppState {
         );
 
         let catalog = Arc::new(Catalog::open(&profile.data_dir).map_err(|e| e.to_string())?);
-        let interrupted = catalog.mark_interrupted_jobs().map_err(|e| e.to_string())?;
-        if interrupted > 0 {
-            tracing::info!(
-                interrupted,
-                "marked jobs of the previous run as interrupted"
-            );
-        }
         let media = MediaServer::start().map_err(|e| e.to_string())?;
         let (events, _) = broadcast::channel(EVENT_CAPACITY);
 
@@ -91,6 +93,7 @@ impl AppState {
             account: RwLock::new(None),
             keychain_error: Mutex::new(None),
             signing_key: Mutex::new(None),
+            queue_resumed: std::sync::atomic::AtomicBool::new(false),
             events,
             relay: Mutex::new(None),
         };
@@ -121,6 +124,11 @@ impl AppState {
             library_dir_from_env: profile.library_dir_origin == Origin::Environment,
             keychain_error: lock(&self.keychain_error).clone(),
             signing: self.signing_status(),
+            max_transfers: account
+                .as_ref()
+                .and_then(|a| u32::try_from(a.jobs.max_transfers()).ok())
+                .or_else(|| self.load_settings().ok().and_then(|s| s.max_transfers))
+                .unwrap_or(DEFAULT_MAX_TRANSFERS),
         }
     }
 
@@ -191,6 +199,29 @@ impl AppState {
         self.store_settings(&settings)?;
         self.reload_profile()?;
         self.rebuild_account(false)
+    }
+
+    /// Saves the number of simultaneous transfers and applies it to the running queue.
+    ///
+    /// # Errors
+    /// `invalid_input` outside 1 to 8, `settings` when the settings file cannot be written.
+    pub fn set_max_transfers(&self, count: u32) -> Result<(), ErrorPayload> {
+        if !(1..=MAX_TRANSFERS_LIMIT).contains(&count) {
+            return Err(ErrorPayload::new(
+                "invalid_input",
+                format!("{count} simultaneous transfers is not possible: choose 1 to {MAX_TRANSFERS_LIMIT}."),
+            ));
+        }
+        let mut settings = self.load_settings()?;
+        settings.max_transfers = Some(count);
+        self.store_settings(&settings)?;
+        if let Some(account) = self.account() {
+            account
+                .jobs
+                .set_max_transfers(count as usize)
+                .map_err(crate::error::engine_error)?;
+        }
+        Ok(())
     }
 
     fn load_settings(&self) -> Result<offstream_profile::Settings, ErrorPayload> {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 
 import { App } from "./App";
 import { FakeBackend } from "./backend/fake";
-import { makeJob, makeVideo, renderWith } from "./test/fixtures";
+import { makeEntry, makeJob, makeVideo, renderWith } from "./test/fixtures";
 
 describe("App", () => {
   it("first run shows settings", async () => {
@@ -118,6 +118,27 @@ describe("App", () => {
 
     const job = await screen.findByTestId("job");
     expect(job).toHaveAttribute("data-phase", "verifying");
+  });
+
+  it("library delete relabels done job", async () => {
+    const backend = new FakeBackend({
+      status: { credentialSource: "keychain", accountId: "a" },
+      jobs: [makeJob({ id: 5, phase: "done", itemId: 1 })],
+      library: [makeEntry({ id: 1 })],
+    });
+    const user = userEvent.setup();
+    renderWith(backend, <App />);
+    expect(await screen.findByTestId("job-status")).toHaveTextContent("Done: in the library");
+
+    await user.click(screen.getByRole("button", { name: "Library" }));
+    await user.click(await screen.findByTestId("delete"));
+    await user.click(screen.getByTestId("confirm-delete"));
+    await waitFor(() => {
+      expect(screen.queryByTestId("library-row")).not.toBeInTheDocument();
+    });
+    await user.click(screen.getByRole("button", { name: "Videos" }));
+
+    expect(await screen.findByTestId("job-status")).toHaveTextContent("Removed from library");
   });
 
   it("watch failure shows error", async () => {

@@ -124,7 +124,7 @@ export function App() {
           onStatusChange={setStatus}
         />
       )}
-      {view === "library" && <LibraryView />}
+      {view === "library" && <LibraryView jobs={jobs} />}
       {view === "settings" && (
         <SettingsView
           status={status}

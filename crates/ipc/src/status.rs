@@ -44,4 +44,6 @@ pub struct AppStatus {
     pub keychain_error: Option<ErrorPayload>,
     /// How tokens for private videos are made.
     pub signing: SigningStatus,
+    /// Downloads that transfer at the same time (1 to 8).
+    pub max_transfers: u32,
 }

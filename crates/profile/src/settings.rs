@@ -26,6 +26,9 @@ pub struct Settings {
     /// such as allowing only this network's address.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub token_access_rules: Vec<offstream_signing::AccessRule>,
+    /// Downloads that transfer at the same time; the engine's default when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_transfers: Option<u32>,
 }
 
 impl Settings {

@@ -77,8 +77,29 @@ export interface Backend {
   /** Queues a download and returns its job id. */
   startDownload(uid: string, downloadType: DownloadType): Promise<number>;
 
-  /** Cancels a queued or running job. */
-  cancelDownload(jobId: number): Promise<void>;
+  /**
+   * Cancels a queued, running or paused job. Its partial file is kept for a later download of
+   * the same video unless `removePartial` is set.
+   */
+  cancelDownload(jobId: number, removePartial: boolean): Promise<void>;
+
+  /**
+   * Pauses a queued or running job: its transfer stops and its partial file is kept. The
+   * phase becomes "paused" once the job has stopped, which a job snapshot announces.
+   */
+  pauseDownload(jobId: number): Promise<void>;
+
+  /** Resumes a paused job from its partial file. It waits in "queued" for a transfer slot. */
+  resumeDownload(jobId: number): Promise<void>;
+
+  /** Pauses every queued or running job. */
+  pauseAllDownloads(): Promise<void>;
+
+  /** Resumes every paused job. */
+  resumeAllDownloads(): Promise<void>;
+
+  /** Sets how many downloads transfer at the same time, from 1 to 8. */
+  setMaxTransfers(count: number): Promise<AppStatus>;
 
   /**
    * Subscribes `onEvent` to every job change and returns the jobs as they are now. Call it again
@@ -101,6 +122,10 @@ export interface Backend {
   /** Starts dragging the file at `path` out of the window; call it while the mouse button is down. */
   startDragOut(path: string): Promise<void>;
 }
+
+/** The range `set_max_transfers` accepts. */
+export const MIN_TRANSFERS = 1;
+export const MAX_TRANSFERS = 8;
 
 /** Error codes of a failed keychain write, after which the UI offers to keep a secret for this run. */
 export const KEYCHAIN_ERROR_CODES: ReadonlySet<string> = new Set([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { SAMPLE_PEM, SAMPLE_PEM_BASE64, sampleJwk } from "../test/fixtures";
+import { makeJob, SAMPLE_PEM, SAMPLE_PEM_BASE64, sampleJwk } from "../test/fixtures";
 import { FAKE_CREATED_KEY_ID, FakeBackend, validateSigningKey } from "./fake";
 
 describe("validateSigningKey", () => {
@@ -129,5 +129,99 @@ describe("FakeBackend signing", () => {
     const status = await backend.createSigningKey(false);
 
     expect(status.signing.mode).toBe("key");
+  });
+});
+
+describe("FakeBackend queue", () => {
+  it("pause changes phase", async () => {
+    const backend = new FakeBackend({ jobs: [makeJob({ id: 2, phase: "transferring" })] });
+
+    await backend.pauseDownload(2);
+
+    expect(backend.jobs[0]?.phase).toBe("paused");
+  });
+
+  it("pause sends snapshot", async () => {
+    const backend = new FakeBackend({ jobs: [makeJob({ id: 2, phase: "queued" })] });
+    const received: string[] = [];
+    await backend.watchJobs((job) => received.push(job.phase));
+
+    await backend.pauseDownload(2);
+
+    expect(received).toEqual(["paused"]);
+  });
+
+  it("pause leaves verifying job", async () => {
+    const backend = new FakeBackend({ jobs: [makeJob({ id: 2, phase: "verifying" })] });
+
+    await backend.pauseDownload(2);
+
+    expect(backend.jobs[0]?.phase).toBe("verifying");
+  });
+
+  it("resume queues paused job", async () => {
+    const backend = new FakeBackend({
+      jobs: [makeJob({ id: 2, phase: "paused", notice: { kind: "diskFull", neededBytes: 1 } })],
+    });
+
+    await backend.resumeDownload(2);
+
+    expect(backend.jobs[0]).toMatchObject({ phase: "queued", notice: null });
+  });
+
+  it("unknown job rejects", async () => {
+    await expect(new FakeBackend().pauseDownload(9)).rejects.toMatchObject({
+      code: "unknown_job",
+    });
+  });
+
+  it("cancel records partial choice", async () => {
+    const backend = new FakeBackend({ jobs: [makeJob({ id: 2, phase: "paused" })] });
+
+    await backend.cancelDownload(2, true);
+
+    expect(backend.callsOf("cancelDownload")).toEqual([[2, true]]);
+    expect(backend.jobs[0]?.phase).toBe("cancelled");
+  });
+
+  it("pause all skips finished jobs", async () => {
+    const backend = new FakeBackend({
+      jobs: [makeJob({ id: 1, phase: "done" }), makeJob({ id: 2, phase: "preparing" })],
+    });
+
+    await backend.pauseAllDownloads();
+
+    expect(backend.jobs.map((job) => job.phase)).toEqual(["done", "paused"]);
+  });
+
+  it("resume all queues paused jobs", async () => {
+    const backend = new FakeBackend({
+      jobs: [makeJob({ id: 1, phase: "paused" }), makeJob({ id: 2, phase: "failed" })],
+    });
+
+    await backend.resumeAllDownloads();
+
+    expect(backend.jobs.map((job) => job.phase)).toEqual(["queued", "failed"]);
+  });
+
+  it("start adds queued job", async () => {
+    const backend = new FakeBackend({ jobs: [makeJob({ id: 4 })] });
+
+    const id = await backend.startDownload("uid-new", "audio");
+
+    expect(id).toBe(5);
+    expect(backend.jobs[1]).toMatchObject({ id: 5, uid: "uid-new", phase: "queued" });
+  });
+
+  it.each([1, 8])("max transfers accepts %s", async (count) => {
+    const status = await new FakeBackend().setMaxTransfers(count);
+
+    expect(status.maxTransfers).toBe(count);
+  });
+
+  it.each([0, 9, 2.5])("max transfers rejects %s", async (count) => {
+    await expect(new FakeBackend().setMaxTransfers(count)).rejects.toMatchObject({
+      code: "invalid_input",
+    });
   });
 });

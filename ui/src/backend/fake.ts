@@ -1,13 +1,22 @@
 // An in-memory Backend for component tests. It keeps state the way the Rust side does: saving
 // credentials changes the status, and deleting removes the library entry. It records every call.
 // A test can make the next call of a method fail, or push job snapshots to watch_jobs subscribers.
+// Started jobs stay "queued" until a test pushes other snapshots. Pausing, resuming and
+// cancelling change the fake's own snapshots and send them to subscribers like the Rust channel.
 // Pasted signing keys get a subset of the Rust side's checks, and their material is never
 // stored. The recorded call keeps only its length.
-import type { Backend, CredentialsInput, FileCheck } from "./backend";
+import {
+  MAX_TRANSFERS,
+  MIN_TRANSFERS,
+  type Backend,
+  type CredentialsInput,
+  type FileCheck,
+} from "./backend";
 import type {
   AppStatus,
   DownloadType,
   ErrorPayload,
+  JobPhase,
   JobSnapshot,
   LibraryEntry,
   SigningKeyInput,
@@ -54,7 +63,13 @@ export const FAKE_STATUS: AppStatus = {
   libraryDirFromEnv: false,
   keychainError: null,
   signing: FAKE_SIGNING,
+  maxTransfers: 2,
 };
+
+/** Phases the Rust queue pauses. A verifying job finishes instead. */
+const PAUSABLE: ReadonlySet<JobPhase> = new Set(["queued", "preparing", "transferring"]);
+
+const FINISHED: ReadonlySet<JobPhase> = new Set(["done", "failed", "cancelled"]);
 
 /** Returns the mode as the Rust side derives it, where a stored key wins over the token endpoint. */
 function signingModeOf(keyId: string | null, tokenApiAllowed: boolean): SigningMode {
@@ -180,8 +195,15 @@ export class FakeBackend implements Backend {
     this.failures.set(method, error);
   }
 
-  /** Sends a job snapshot to every watch_jobs subscriber, as the Rust channel does. */
+  /**
+   * Sends a job snapshot to every watch_jobs subscriber, as the Rust channel does, and keeps it
+   * as the job's current state for pause, resume and cancel.
+   */
   pushJob(job: JobSnapshot): void {
+    const known = this.jobs.some((candidate) => candidate.id === job.id);
+    this.jobs = known
+      ? this.jobs.map((candidate) => (candidate.id === job.id ? job : candidate))
+      : [...this.jobs, job];
     for (const watcher of this.watchers) {
       watcher(job);
     }
@@ -315,13 +337,90 @@ export class FakeBackend implements Backend {
 
   async startDownload(uid: string, downloadType: DownloadType): Promise<number> {
     await this.record("startDownload", [uid, downloadType]);
-    const id = this.nextJobId;
-    this.nextJobId += 1;
+    const id = Math.max(this.nextJobId, ...this.jobs.map((job) => job.id + 1));
+    this.nextJobId = id + 1;
+    this.jobs.push({
+      id,
+      uid,
+      title: null,
+      downloadType,
+      phase: "queued",
+      preparePercent: null,
+      bytesDone: 0,
+      bytesTotal: null,
+      error: null,
+      itemId: null,
+      notice: null,
+    });
     return id;
   }
 
-  async cancelDownload(jobId: number): Promise<void> {
-    await this.record("cancelDownload", [jobId]);
+  async cancelDownload(jobId: number, removePartial: boolean): Promise<void> {
+    await this.record("cancelDownload", [jobId, removePartial]);
+    const job = this.job(jobId);
+    if (!FINISHED.has(job.phase)) {
+      this.changeJob(job, {
+        phase: "cancelled",
+        notice: null,
+        error: { code: "cancelled", message: "The download was cancelled." },
+      });
+    }
+  }
+
+  async pauseDownload(jobId: number): Promise<void> {
+    await this.record("pauseDownload", [jobId]);
+    const job = this.job(jobId);
+    if (PAUSABLE.has(job.phase)) {
+      this.changeJob(job, { phase: "paused", notice: null });
+    }
+  }
+
+  async resumeDownload(jobId: number): Promise<void> {
+    await this.record("resumeDownload", [jobId]);
+    const job = this.job(jobId);
+    if (job.phase === "paused") {
+      this.changeJob(job, { phase: "queued", notice: null });
+    }
+  }
+
+  async pauseAllDownloads(): Promise<void> {
+    await this.record("pauseAllDownloads", []);
+    for (const job of this.jobs.filter((candidate) => PAUSABLE.has(candidate.phase))) {
+      this.changeJob(job, { phase: "paused", notice: null });
+    }
+  }
+
+  async resumeAllDownloads(): Promise<void> {
+    await this.record("resumeAllDownloads", []);
+    for (const job of this.jobs.filter((candidate) => candidate.phase === "paused")) {
+      this.changeJob(job, { phase: "queued", notice: null });
+    }
+  }
+
+  async setMaxTransfers(count: number): Promise<AppStatus> {
+    await this.record("setMaxTransfers", [count]);
+    if (!Number.isInteger(count) || count < MIN_TRANSFERS || count > MAX_TRANSFERS) {
+      throw {
+        code: "invalid_input",
+        message: `The number of simultaneous transfers must be a whole number from ${MIN_TRANSFERS} to ${MAX_TRANSFERS}, not ${count}.`,
+      };
+    }
+    this.status = { ...this.status, maxTransfers: count };
+    return { ...this.status };
+  }
+
+  /** Returns the fake's snapshot of a job, or rejects the way Rust does for an unknown id. */
+  private job(jobId: number): JobSnapshot {
+    const job = this.jobs.find((candidate) => candidate.id === jobId);
+    if (job === undefined) {
+      throw { code: "unknown_job", message: `No download job has the id ${jobId}.` };
+    }
+    return job;
+  }
+
+  /** Replaces a job's snapshot and sends the new one to every subscriber. */
+  private changeJob(job: JobSnapshot, changes: Partial<JobSnapshot>): void {
+    this.pushJob({ ...job, ...changes });
   }
 
   async watchJobs(onEvent: (job: JobSnapshot) => void): Promise<JobSnapshot[]> {

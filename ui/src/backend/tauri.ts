@@ -92,8 +92,28 @@ export class TauriBackend implements Backend {
     return call("start_download", { uid, downloadType });
   }
 
-  cancelDownload(jobId: number): Promise<void> {
-    return call("cancel_download", { jobId });
+  cancelDownload(jobId: number, removePartial: boolean): Promise<void> {
+    return call("cancel_download", { jobId, removePartial });
+  }
+
+  pauseDownload(jobId: number): Promise<void> {
+    return call("pause_download", { jobId });
+  }
+
+  resumeDownload(jobId: number): Promise<void> {
+    return call("resume_download", { jobId });
+  }
+
+  pauseAllDownloads(): Promise<void> {
+    return call("pause_all_downloads");
+  }
+
+  resumeAllDownloads(): Promise<void> {
+    return call("resume_all_downloads");
+  }
+
+  setMaxTransfers(count: number): Promise<AppStatus> {
+    return call("set_max_transfers", { count });
   }
 
   watchJobs(onEvent: (job: JobSnapshot) => void): Promise<JobSnapshot[]> {

@@ -5,6 +5,7 @@ export type { CredentialSource } from "../bindings/CredentialSource";
 export type { DownloadType } from "../bindings/DownloadType";
 export type { ErrorInfo } from "../bindings/ErrorInfo";
 export type { ErrorPayload } from "../bindings/ErrorPayload";
+export type { JobNotice } from "../bindings/JobNotice";
 export type { JobPhase } from "../bindings/JobPhase";
 export type { JobSnapshot } from "../bindings/JobSnapshot";
 export type { LibraryEntry } from "../bindings/LibraryEntry";

@@ -38,4 +38,8 @@ keychainError: ErrorPayload | null,
 /**
  * How tokens for private videos are made.
  */
-signing: SigningStatus, };
+signing: SigningStatus, 
+/**
+ * Downloads that transfer at the same time (1 to 8).
+ */
+maxTransfers: number, };

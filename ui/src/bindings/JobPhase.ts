@@ -3,4 +3,4 @@
 /**
  * The phase of a job.
  */
-export type JobPhase = "queued" | "preparing" | "transferring" | "verifying" | "done" | "failed" | "cancelled";
+export type JobPhase = "queued" | "preparing" | "transferring" | "verifying" | "done" | "failed" | "cancelled" | "paused";

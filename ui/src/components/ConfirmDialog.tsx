@@ -10,6 +10,9 @@ type Props = {
   children: ReactNode;
   confirmLabel: string;
   confirmTestId?: string;
+  /** Label of the button that closes the dialog without acting; "Cancel" unless set. */
+  cancelLabel?: string;
+  testId?: string;
   /** Style of the confirm button: "danger" for actions that delete or revoke. */
   tone?: "danger" | "primary";
   onConfirm: () => void;
@@ -21,6 +24,8 @@ export function ConfirmDialog({
   children,
   confirmLabel,
   confirmTestId,
+  cancelLabel = "Cancel",
+  testId,
   tone = "danger",
   onConfirm,
   onCancel,
@@ -28,10 +33,16 @@ export function ConfirmDialog({
   const cancelButton = useRef<HTMLButtonElement>(null);
 
   return (
-    <Dialog title={title} description={children} onCancel={onCancel} initialFocus={cancelButton}>
+    <Dialog
+      title={title}
+      description={children}
+      onCancel={onCancel}
+      initialFocus={cancelButton}
+      testId={testId}
+    >
       <div className="actions">
         <button ref={cancelButton} type="button" onClick={onCancel}>
-          Cancel
+          {cancelLabel}
         </button>
         <button type="button" className={tone} data-testid={confirmTestId} onClick={onConfirm}>
           {confirmLabel}

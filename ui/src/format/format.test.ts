@@ -6,6 +6,7 @@ import {
   formatDateTime,
   formatDownloadType,
   formatDuration,
+  formatSpan,
   UNKNOWN,
 } from "./format";
 
@@ -78,5 +79,21 @@ describe("formatDownloadType", () => {
     ["audio", "Audio (M4A)"],
   ] as const)("names %s as %s", (downloadType, expected) => {
     expect(formatDownloadType(downloadType)).toBe(expected);
+  });
+});
+
+describe("formatSpan", () => {
+  it.each([
+    [-1, UNKNOWN],
+    [Number.NaN, UNKNOWN],
+    [0, "0 s"],
+    [42, "42 s"],
+    [59.6, "1 min"],
+    [120, "2 min"],
+    [150, "2 min 30 s"],
+    [3600, "1 h"],
+    [3900, "1 h 5 min"],
+  ])("formats %s seconds as %s", (seconds, expected) => {
+    expect(formatSpan(seconds)).toBe(expected);
   });
 });

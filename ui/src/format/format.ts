@@ -74,3 +74,26 @@ export function formatDateTime(iso: string | null, locale?: string, timeZone?: s
 export function formatDownloadType(downloadType: DownloadType): string {
   return downloadType === "audio" ? "Audio (M4A)" : "Video (MP4)";
 }
+
+/**
+ * Formats a span of seconds for notices: "42 s", "2 min", "2 min 30 s", "1 h 5 min". Hours
+ * drop the seconds, because a wait that long needs no second-level detail.
+ */
+export function formatSpan(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    return UNKNOWN;
+  }
+
+  const total = Math.round(seconds);
+  if (total < 60) {
+    return `${total} s`;
+  }
+  const minutes = Math.floor(total / 60);
+  const rest = total % 60;
+  if (minutes < 60) {
+    return rest === 0 ? `${minutes} min` : `${minutes} min ${rest} s`;
+  }
+  const hours = Math.floor(minutes / 60);
+  const restMinutes = minutes % 60;
+  return restMinutes === 0 ? `${hours} h` : `${hours} h ${restMinutes} min`;
+}

@@ -1,135 +1,15 @@
-// The download jobs: each one's phase on Cloudflare, then on this machine, with Cancel while it
-// runs. Subscribes to the whole job list, so progress re-renders this panel and nothing else.
-// A job that failed for lack of a usable token links to where the user can fix that.
-import { memo, useState, useSyncExternalStore } from "react";
+// The downloads panel: a card per job, Pause all and Resume all in the header, and the
+// confirmation before a cancel. Subscribes to the whole job list, so progress re-renders this
+// panel and nothing else.
+import { useCallback, useMemo, useState, useSyncExternalStore } from "react";
 
 import { toErrorPayload } from "../backend/backend";
 import { useBackend } from "../backend/context";
-import type { ErrorPayload, JobSnapshot } from "../backend/types";
+import type { JobPhase, JobSnapshot } from "../backend/types";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { formatBytes, formatDownloadType } from "../format/format";
-import { SIGNING_ERROR_CODES } from "../signing/describe";
-import { isActivePhase, type JobStore } from "./store";
-
-/** Returns the one-line description of where a job is. */
-export function describeJob(job: JobSnapshot): string {
-  switch (job.phase) {
-    case "queued":
-      return "Queued";
-    case "preparing":
-      return job.preparePercent === null
-        ? "Preparing on Cloudflare…"
-        : `Preparing on Cloudflare ${Math.round(job.preparePercent)}%`;
-    case "transferring":
-      return job.bytesTotal === null
-        ? `Downloading ${formatBytes(job.bytesDone)}`
-        : `Downloading ${formatBytes(job.bytesDone)} of ${formatBytes(job.bytesTotal)}`;
-    case "verifying":
-      return "Verifying";
-    case "done":
-      return "Done: in the library";
-    case "failed":
-      return "Failed";
-    case "cancelled":
-      return "Cancelled";
-  }
-}
-
-/** Returns the progress bar's value and maximum, or null for an indeterminate bar. */
-function progressOf(job: JobSnapshot): { value: number; max: number } | null {
-  if (job.phase === "preparing" && job.preparePercent !== null) {
-    return { value: job.preparePercent, max: 100 };
-  }
-  if (job.phase === "transferring" && job.bytesTotal !== null && job.bytesTotal > 0) {
-    return { value: job.bytesDone, max: job.bytesTotal };
-  }
-  return null;
-}
-
-type JobItemProps = {
-  job: JobSnapshot;
-  /** The video's name from the list, for jobs that failed before Rust fetched the title. */
-  knownName: string | undefined;
-  cancelError: ErrorPayload | null;
-  onCancel: (job: JobSnapshot) => void;
-  onSetUpSigning: ((job: JobSnapshot) => void) | undefined;
-  onOpenSettings: (() => void) | undefined;
-};
-
-const JobItem = memo(function JobItem({
-  job,
-  knownName,
-  cancelError,
-  onCancel,
-  onSetUpSigning,
-  onOpenSettings,
-}: JobItemProps) {
-  const active = isActivePhase(job.phase);
-  const progress = progressOf(job);
-  const description = describeJob(job);
-  const title = job.title ?? knownName ?? job.uid;
-  const errorCode = job.phase === "failed" ? job.error?.code : undefined;
-  const keyNeeded = errorCode === "signing_key_needed" && onSetUpSigning !== undefined;
-  const signingProblem =
-    !keyNeeded &&
-    errorCode !== undefined &&
-    SIGNING_ERROR_CODES.has(errorCode) &&
-    onOpenSettings !== undefined;
-
-  return (
-    <li
-      className={`job job-${job.phase}`}
-      data-testid="job"
-      data-uid={job.uid}
-      data-phase={job.phase}
-    >
-      <div className="job-head">
-        <span className="job-title">{title}</span>
-        <span className="job-type">{formatDownloadType(job.downloadType)}</span>
-      </div>
-      <p className="job-status">{description}</p>
-      {active &&
-        (progress === null ? (
-          <progress aria-label={`${title}: ${description}`} />
-        ) : (
-          <progress
-            aria-label={`${title}: ${description}`}
-            value={progress.value}
-            max={progress.max}
-          />
-        ))}
-      {job.phase === "failed" && job.error !== null && (
-        <ErrorMessage title="Download failed" error={job.error} />
-      )}
-      {keyNeeded && (
-        <button
-          type="button"
-          data-testid="set-up-signing"
-          aria-label={`Set up private downloads for ${title}`}
-          onClick={() => onSetUpSigning(job)}
-        >
-          Set up private downloads…
-        </button>
-      )}
-      {signingProblem && (
-        <button type="button" data-testid="open-signing-settings" onClick={onOpenSettings}>
-          Open signing settings
-        </button>
-      )}
-      {cancelError !== null && <ErrorMessage title="Could not cancel" error={cancelError} />}
-      {active && (
-        <button
-          type="button"
-          data-testid="cancel-job"
-          aria-label={`Cancel the download of ${title}`}
-          onClick={() => onCancel(job)}
-        >
-          Cancel
-        </button>
-      )}
-    </li>
-  );
-});
+import { CancelJobDialog } from "./CancelJobDialog";
+import { JobItem, type JobActionError, type JobActions } from "./JobItem";
+import { isFinishedPhase, isPausablePhase, phaseKey, queuedJob, type JobStore } from "./store";
 
 type JobsPanelProps = {
   store: JobStore;
@@ -141,32 +21,128 @@ type JobsPanelProps = {
   onOpenSettings?: () => void;
 };
 
+/** Returns a copy of `map` with `key` set to `value`, or removed when `value` is undefined. */
+function withEntry<V>(map: ReadonlyMap<number, V>, key: number, value: V | undefined) {
+  const next = new Map(map);
+  if (value === undefined) {
+    next.delete(key);
+  } else {
+    next.set(key, value);
+  }
+  return next;
+}
+
 export function JobsPanel({ store, names, onSetUpSigning, onOpenSettings }: JobsPanelProps) {
   const backend = useBackend();
   const jobs = useSyncExternalStore(store.subscribe, store.getJobs);
-  const [cancelErrors, setCancelErrors] = useState<ReadonlyMap<number, ErrorPayload>>(new Map());
+  const removed = useSyncExternalStore(store.subscribe, store.getRemoved);
+  const [actionErrors, setActionErrors] = useState<ReadonlyMap<number, JobActionError>>(new Map());
+  // The phase each job had when a request for it was sent. Its buttons stay disabled until
+  // the phase changes, because Rust announces a pause only once the transfer has stopped.
+  const [pending, setPending] = useState<ReadonlyMap<number, JobPhase>>(new Map());
+  const [confirming, setConfirming] = useState<number | null>(null);
+  const [panelError, setPanelError] = useState<JobActionError | null>(null);
 
-  // Stable across renders so memoized items re-render only when their own job changes.
-  const [cancel] = useState(() => async (job: JobSnapshot) => {
+  /** Runs a request for one job, and shows its error on the job's card. */
+  const runForJob = useCallback(
+    async (job: JobSnapshot, failureTitle: string, request: () => Promise<void>) => {
+      setActionErrors((previous) => withEntry(previous, job.id, undefined));
+      setPending((previous) => withEntry(previous, job.id, job.phase));
+      try {
+        await request();
+      } catch (caught) {
+        setPending((previous) => withEntry(previous, job.id, undefined));
+        setActionErrors((previous) =>
+          withEntry(previous, job.id, { title: failureTitle, error: toErrorPayload(caught) }),
+        );
+      }
+    },
+    [],
+  );
+
+  // Stable across renders so memoized cards re-render only when their own job changes.
+  const actions: JobActions = useMemo(
+    () => ({
+      pause: (job) => void runForJob(job, "Could not pause", () => backend.pauseDownload(job.id)),
+      resume: (job) =>
+        void runForJob(job, "Could not resume", () => backend.resumeDownload(job.id)),
+      cancel: (job) => setConfirming(job.id),
+      retry: (job) =>
+        void runForJob(job, "Could not retry", async () => {
+          const id = await backend.startDownload(job.uid, job.downloadType);
+          // Show the new job at once; the channel's snapshots replace this one as they arrive.
+          store.seed([queuedJob(id, job.uid, job.title, job.downloadType)]);
+        }),
+    }),
+    [backend, runForJob, store],
+  );
+
+  function confirmCancel(job: JobSnapshot, removePartial: boolean) {
+    setConfirming(null);
+    void runForJob(job, "Could not cancel", () => backend.cancelDownload(job.id, removePartial));
+  }
+
+  async function runForAll(failureTitle: string, request: () => Promise<void>) {
+    setPanelError(null);
     try {
-      await backend.cancelDownload(job.id);
+      await request();
     } catch (caught) {
-      setCancelErrors((previous) => new Map(previous).set(job.id, toErrorPayload(caught)));
+      setPanelError({ title: failureTitle, error: toErrorPayload(caught) });
     }
-  });
+  }
 
-  const finished = jobs.some((job) => !isActivePhase(job.phase));
+  // The newest job id per video and download type: only that job offers Retry.
+  const newestIds = useMemo(() => {
+    const newest = new Map<string, number>();
+    for (const job of jobs) {
+      newest.set(phaseKey(job.uid, job.downloadType), job.id);
+    }
+    return newest;
+  }, [jobs]);
+
+  const finished = jobs.some((job) => isFinishedPhase(job.phase));
+  const pausable = jobs.some((job) => isPausablePhase(job.phase));
+  const resumable = jobs.some((job) => job.phase === "paused");
+  // A job that ended while its dialog was open needs no confirmation any more.
+  const confirmingJob = jobs.find((job) => job.id === confirming && !isFinishedPhase(job.phase));
 
   return (
     <aside className="jobs panel" aria-labelledby="jobs-heading">
       <div className="jobs-head">
         <h2 id="jobs-heading">Downloads</h2>
-        {finished && (
-          <button type="button" className="link" onClick={() => store.clearFinished()}>
-            Clear finished
-          </button>
-        )}
+        <div className="jobs-head-actions">
+          {pausable && (
+            <button
+              type="button"
+              className="link"
+              data-testid="pause-all"
+              onClick={() =>
+                void runForAll("Could not pause the downloads", () => backend.pauseAllDownloads())
+              }
+            >
+              Pause all
+            </button>
+          )}
+          {resumable && (
+            <button
+              type="button"
+              className="link"
+              data-testid="resume-all"
+              onClick={() =>
+                void runForAll("Could not resume the downloads", () => backend.resumeAllDownloads())
+              }
+            >
+              Resume all
+            </button>
+          )}
+          {finished && (
+            <button type="button" className="link" onClick={() => store.clearFinished()}>
+              Clear finished
+            </button>
+          )}
+        </div>
       </div>
+      {panelError !== null && <ErrorMessage title={panelError.title} error={panelError.error} />}
       {jobs.length === 0 ? (
         <p className="empty">No downloads yet. Use “Make available offline” on a video.</p>
       ) : (
@@ -176,13 +152,23 @@ export function JobsPanel({ store, names, onSetUpSigning, onOpenSettings }: Jobs
               key={job.id}
               job={job}
               knownName={names?.get(job.uid)}
-              cancelError={cancelErrors.get(job.id) ?? null}
-              onCancel={cancel}
+              removed={removed.has(job.id)}
+              busy={pending.get(job.id) === job.phase}
+              newest={newestIds.get(phaseKey(job.uid, job.downloadType)) === job.id}
+              actionError={actionErrors.get(job.id) ?? null}
+              actions={actions}
               onSetUpSigning={onSetUpSigning}
               onOpenSettings={onOpenSettings}
             />
           ))}
         </ul>
+      )}
+      {confirmingJob !== undefined && (
+        <CancelJobDialog
+          title={confirmingJob.title ?? names?.get(confirmingJob.uid) ?? confirmingJob.uid}
+          onConfirm={(removePartial) => confirmCancel(confirmingJob, removePartial)}
+          onClose={() => setConfirming(null)}
+        />
       )}
     </aside>
   );

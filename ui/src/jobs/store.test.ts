@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 
 import { makeJob } from "../test/fixtures";
-import { JobStore, phaseKey } from "./store";
+import { isFinishedPhase, isPausablePhase, JobStore, phaseKey } from "./store";
 
 describe("JobStore", () => {
   it("apply replaces snapshot", () => {
@@ -72,9 +72,69 @@ describe("JobStore", () => {
     store.apply(makeJob({ id: 2, phase: "failed" }));
     store.apply(makeJob({ id: 3, phase: "cancelled" }));
     store.apply(makeJob({ id: 4, phase: "transferring" }));
+    store.apply(makeJob({ id: 5, phase: "paused" }));
 
     store.clearFinished();
 
-    expect(store.getJobs().map((job) => job.id)).toEqual([4]);
+    expect(store.getJobs().map((job) => job.id)).toEqual([4, 5]);
+  });
+
+  it("doneItems lists done jobs", () => {
+    const store = new JobStore();
+    store.apply(makeJob({ id: 1, phase: "done", itemId: 7 }));
+    store.apply(makeJob({ id: 2, phase: "transferring" }));
+    store.apply(makeJob({ id: 3, phase: "done", itemId: null }));
+
+    expect([...store.doneItems()]).toEqual([[1, 7]]);
+  });
+
+  it("markMissingItems marks missing", () => {
+    const store = new JobStore();
+    store.apply(makeJob({ id: 1, phase: "done", itemId: 7 }));
+    store.apply(makeJob({ id: 2, phase: "done", itemId: 8 }));
+
+    store.markMissingItems(store.doneItems(), new Set([8]));
+
+    expect([...store.getRemoved()]).toEqual([1]);
+  });
+
+  it("job done during list stays", () => {
+    const store = new JobStore();
+    const doneBefore = store.doneItems();
+    store.apply(makeJob({ id: 1, phase: "done", itemId: 7 }));
+
+    store.markMissingItems(doneBefore, new Set());
+
+    expect(store.getRemoved().size).toBe(0);
+  });
+
+  it("unchanged removals keep identity", () => {
+    const store = new JobStore();
+    store.apply(makeJob({ id: 1, phase: "done", itemId: 7 }));
+    store.markMissingItems(store.doneItems(), new Set());
+    const before = store.getRemoved();
+    const listener = vi.fn();
+    store.subscribe(listener);
+
+    store.markMissingItems(store.doneItems(), new Set());
+
+    expect(store.getRemoved()).toBe(before);
+    expect(listener).not.toHaveBeenCalled();
+  });
+});
+
+describe("phase predicates", () => {
+  it.each([
+    ["queued", true, false],
+    ["preparing", true, false],
+    ["transferring", true, false],
+    ["verifying", false, false],
+    ["paused", false, false],
+    ["done", false, true],
+    ["failed", false, true],
+    ["cancelled", false, true],
+  ] as const)("classifies %s", (phase, pausable, finished) => {
+    expect(isPausablePhase(phase)).toBe(pausable);
+    expect(isFinishedPhase(phase)).toBe(finished);
   });
 });

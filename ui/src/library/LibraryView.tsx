@@ -1,5 +1,6 @@
 // The library screen: offline items, a player, and checks that each file is still on disk with
-// the size the catalog recorded.
+// the size the catalog recorded. Each loaded list marks the done jobs whose item is missing in
+// the job store, so the downloads panel stops calling them "in the library".
 import { useCallback, useEffect, useMemo, useRef, useState, type SyntheticEvent } from "react";
 
 import { toErrorPayload, type FileCheck } from "../backend/backend";
@@ -8,6 +9,7 @@ import type { ErrorPayload, LibraryEntry } from "../backend/types";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { formatDownloadType } from "../format/format";
+import type { JobStore } from "../jobs/store";
 import { LibraryTable } from "./LibraryTable";
 
 /** Returns the entries whose title, creator, file name or uid contains `query`, ignoring case. */
@@ -39,7 +41,12 @@ type LoadState =
 
 type ActionError = { title: string; error: ErrorPayload };
 
-export function LibraryView() {
+type Props = {
+  /** The app's job store, in which each loaded list marks done jobs whose item is missing. */
+  jobs?: JobStore;
+};
+
+export function LibraryView({ jobs }: Props = {}) {
   const backend = useBackend();
   const [load, setLoad] = useState<LoadState>({ kind: "loading" });
   const [checks, setChecks] = useState<ReadonlyMap<number, FileCheck>>(new Map());
@@ -52,6 +59,7 @@ export function LibraryView() {
 
   const refresh = useCallback(async () => {
     setLoad((previous) => (previous.kind === "loaded" ? previous : { kind: "loading" }));
+    const doneBefore = jobs?.doneItems();
     let entries: LibraryEntry[];
     try {
       entries = await backend.listLibrary();
@@ -60,6 +68,9 @@ export function LibraryView() {
       return;
     }
     setLoad({ kind: "loaded", entries });
+    if (jobs !== undefined && doneBefore !== undefined) {
+      jobs.markMissingItems(doneBefore, new Set(entries.map((entry) => entry.id)));
+    }
 
     const results = await Promise.all(
       entries.map(
@@ -67,7 +78,7 @@ export function LibraryView() {
       ),
     );
     setChecks(new Map(results));
-  }, [backend]);
+  }, [backend, jobs]);
 
   useEffect(() => {
     void refresh();

@@ -3,6 +3,7 @@ import type { AppStatus } from "../backend/types";
 import { CredentialsSection } from "./CredentialsSection";
 import { SigningSection } from "./SigningSection";
 import { ApiBaseSection, LibraryFolderSection } from "./StorageSection";
+import { TransfersSection } from "./TransfersSection";
 
 type Props = {
   status: AppStatus;
@@ -27,6 +28,7 @@ export function SettingsView({ status, onStatusChange, onSaved }: Props) {
       <CredentialsSection status={status} onStatusChange={onStatusChange} onSaved={onSaved} />
       {!firstRun && <SigningSection status={status} onStatusChange={onStatusChange} />}
       <LibraryFolderSection status={status} onStatusChange={onStatusChange} />
+      <TransfersSection status={status} onStatusChange={onStatusChange} />
       <ApiBaseSection status={status} onStatusChange={onStatusChange} />
     </main>
   );

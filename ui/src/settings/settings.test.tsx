@@ -7,6 +7,7 @@ import type { AppStatus } from "../backend/types";
 import { renderWith } from "../test/fixtures";
 import { SettingsView } from "./SettingsView";
 import { validateApiBase } from "./StorageSection";
+import { parseTransfers } from "./TransfersSection";
 
 function renderSettings(backend: FakeBackend) {
   const onStatusChange = vi.fn<(status: AppStatus) => void>();
@@ -222,6 +223,82 @@ describe("SettingsView", () => {
 
     expect(screen.getByTestId("error")).toHaveTextContent("must start with https:// or http://");
     expect(backend.callsOf("setApiBase")).toHaveLength(0);
+  });
+});
+
+describe("simultaneous transfers", () => {
+  async function applyTransfers(text: string) {
+    const user = userEvent.setup();
+    const input = screen.getByLabelText("Simultaneous transfers");
+    await user.clear(input);
+    if (text !== "") {
+      await user.type(input, text);
+    }
+    await user.click(screen.getByRole("button", { name: "Apply" }));
+  }
+
+  it("shows current value", () => {
+    renderSettings(new FakeBackend({ status: { maxTransfers: 3 } }));
+
+    expect(screen.getByLabelText("Simultaneous transfers")).toHaveValue(3);
+  });
+
+  it("apply sends count", async () => {
+    const backend = new FakeBackend();
+    const { onStatusChange } = renderSettings(backend);
+
+    await applyTransfers("4");
+
+    expect(backend.callsOf("setMaxTransfers")).toEqual([[4]]);
+    expect(onStatusChange).toHaveBeenCalledWith(expect.objectContaining({ maxTransfers: 4 }));
+  });
+
+  it.each(["1", "8"])("accepts bound %s", async (text) => {
+    const backend = new FakeBackend();
+    renderSettings(backend);
+
+    await applyTransfers(text);
+
+    expect(backend.callsOf("setMaxTransfers")).toEqual([[Number(text)]]);
+  });
+
+  it.each(["0", "9", "2.5", ""])("rejects %j", async (text) => {
+    const backend = new FakeBackend();
+    renderSettings(backend);
+
+    await applyTransfers(text);
+
+    expect(screen.getByTestId("error")).toHaveTextContent("Enter a whole number from 1 to 8");
+    expect(backend.callsOf("setMaxTransfers")).toHaveLength(0);
+  });
+
+  it("backend error is shown", async () => {
+    const backend = new FakeBackend();
+    backend.failNext("setMaxTransfers", { code: "config", message: "The queue is not running." });
+    const { onStatusChange } = renderSettings(backend);
+
+    await applyTransfers("3");
+
+    const error = await screen.findByTestId("error");
+    expect(error).toHaveTextContent("Could not change the number of transfers");
+    expect(error).toHaveTextContent("The queue is not running.");
+    expect(onStatusChange).not.toHaveBeenCalled();
+  });
+});
+
+describe("parseTransfers", () => {
+  it.each<[string, number | string]>([
+    ["1", 1],
+    [" 8 ", 8],
+    ["0", "from 1 to 8"],
+    ["abc", '"abc" is not a valid number'],
+  ])("parses %j", (text, expected) => {
+    const result = parseTransfers(text);
+    if (typeof expected === "number") {
+      expect(result).toBe(expected);
+    } else {
+      expect(result).toContain(expected);
+    }
   });
 });
 

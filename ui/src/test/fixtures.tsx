@@ -53,6 +53,7 @@ export function makeJob(overrides: Partial<JobSnapshot> = {}): JobSnapshot {
     bytesTotal: null,
     error: null,
     itemId: null,
+    notice: null,
     ...overrides,
   };
 }

@@ -37,6 +37,12 @@ export function downloadAvailability(
   if (phase !== undefined && isActivePhase(phase)) {
     return { disabled: true, reason: "A download of this video is in progress." };
   }
+  if (phase === "paused") {
+    return {
+      disabled: true,
+      reason: "A download of this video is paused. Resume it in the Downloads panel.",
+    };
+  }
   if (video.offline.includes(downloadType)) {
     return { disabled: true, reason: "Already in the library. Delete it there to download again." };
   }

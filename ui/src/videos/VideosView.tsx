@@ -27,7 +27,7 @@ import type {
 } from "../backend/types";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { JobsPanel } from "../jobs/JobsPanel";
-import { phaseKey, type JobStore, type PhaseIndex } from "../jobs/store";
+import { phaseKey, queuedJob, type JobStore, type PhaseIndex } from "../jobs/store";
 import { SigningDialog } from "../signing/SigningDialog";
 import { VideoTable } from "./VideoTable";
 
@@ -154,20 +154,7 @@ export function VideosView({ status, jobs, onOpenSettings, onStatusChange }: Pro
       try {
         const id = await backend.startDownload(uid, downloadType);
         // Show the job at once; the channel's snapshots replace this one as they arrive.
-        jobs.seed([
-          {
-            id,
-            uid,
-            title: name,
-            downloadType,
-            phase: "queued",
-            preparePercent: null,
-            bytesDone: 0,
-            bytesTotal: null,
-            error: null,
-            itemId: null,
-          },
-        ]);
+        jobs.seed([queuedJob(id, uid, name, downloadType)]);
       } catch (caught) {
         setStartError({
           title: `Could not start the download of “${name}”`,

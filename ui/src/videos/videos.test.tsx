@@ -110,6 +110,19 @@ describe("VideosView", () => {
     expect(within(row("uid-keynote")).getByTestId("make-offline")).toBeEnabled();
   });
 
+  it("paused job disables download", async () => {
+    const backend = configured();
+    const store = renderVideos(backend);
+    await screen.findByText("Launch keynote");
+    await watch(backend, store);
+
+    act(() => backend.pushJob(makeJob({ uid: "uid-keynote", phase: "paused" })));
+
+    const button = within(row("uid-keynote")).getByTestId("make-offline");
+    expect(button).toBeDisabled();
+    expect(button).toHaveAttribute("title", expect.stringContaining("is paused"));
+  });
+
   it("search filters as typed", async () => {
     const user = userEvent.setup();
     renderVideos(configured());
@@ -372,8 +385,9 @@ describe("jobs panel", () => {
 
     act(() => backend.pushJob(makeJob({ id: 12, phase: "transferring", bytesDone: 1 })));
     await user.click(await screen.findByTestId("cancel-job"));
+    await user.click(screen.getByTestId("confirm-cancel-job"));
 
-    expect(backend.callsOf("cancelDownload")).toEqual([[12]]);
+    expect(backend.callsOf("cancelDownload")).toEqual([[12, false]]);
   });
 
   it("cancel failure shows error", async () => {
@@ -385,6 +399,7 @@ describe("jobs panel", () => {
 
     act(() => backend.pushJob(makeJob({ id: 12, phase: "transferring", bytesDone: 1 })));
     await user.click(await screen.findByTestId("cancel-job"));
+    await user.click(screen.getByTestId("confirm-cancel-job"));
 
     expect(await screen.findByTestId("error")).toHaveTextContent("job 12 not found");
   });
