@@ -19,10 +19,12 @@ pub async fn start_download(
     download_type: DownloadType,
 ) -> CommandResult<i64> {
     let account = state.require_account()?;
-    account
-        .jobs
-        .start(&uid, download_type)
-        .map_err(engine_error)
+    // A video from the last list saves the job one API call.
+    let started = match state.listed_video(&uid) {
+        Some(video) => account.jobs.start_with_video(&video, download_type),
+        None => account.jobs.start(&uid, download_type),
+    };
+    started.map_err(engine_error)
 }
 
 /// Cancels a job. Its partial file stays for a later resume unless `remove_partial` is set.

@@ -15,11 +15,21 @@ pub async fn list_videos(
 ) -> CommandResult<Vec<VideoRow>> {
     let account = state.require_account()?;
     let search = search.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    let videos = account
-        .client
-        .list_all(search, |_| {})
-        .await
-        .map_err(ErrorPayload::from)?;
+
+    // The list shares the download queue's API budget, and a 429 here holds the queue too.
+    // TODO: count every page of a long list against the budget, not only the first request.
+    let budget = account.jobs.api_budget();
+    budget.acquire().await;
+    let videos = match account.client.list_all(search, |_| {}).await {
+        Ok(videos) => videos,
+        Err(error) => {
+            if let offstream_stream::Error::RateLimited { retry_after } = &error {
+                budget.record_rate_limit(*retry_after);
+            }
+            return Err(ErrorPayload::from(error));
+        }
+    };
+    state.remember_listed(&videos);
 
     let mut offline = state.offline_types()?;
     Ok(videos

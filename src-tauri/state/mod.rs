@@ -49,6 +49,8 @@ pub struct AppState {
     /// Set once the unfinished jobs of the previous run were restarted, which happens when
     /// the first job manager of this process exists.
     queue_resumed: std::sync::atomic::AtomicBool,
+    /// Videos of the last list, by uid, so a download started from it skips a fetch.
+    listed: Mutex<std::collections::HashMap<String, offstream_stream::Video>>,
     events: broadcast::Sender<JobSnapshot>,
     relay: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
 }
@@ -94,6 +96,7 @@ impl AppState {
             keychain_error: Mutex::new(None),
             signing_key: Mutex::new(None),
             queue_resumed: std::sync::atomic::AtomicBool::new(false),
+            listed: Mutex::new(std::collections::HashMap::new()),
             events,
             relay: Mutex::new(None),
         };
@@ -199,6 +202,22 @@ impl AppState {
         self.store_settings(&settings)?;
         self.reload_profile()?;
         self.rebuild_account(false)
+    }
+
+    /// Keeps the videos of a list, replacing those of the previous one.
+    pub fn remember_listed(&self, videos: &[offstream_stream::Video]) {
+        let mut listed = lock(&self.listed);
+        listed.clear();
+        listed.extend(
+            videos
+                .iter()
+                .map(|video| (video.uid.clone(), video.clone())),
+        );
+    }
+
+    /// Returns a video of the last list.
+    pub fn listed_video(&self, uid: &str) -> Option<offstream_stream::Video> {
+        lock(&self.listed).get(uid).cloned()
     }
 
     /// Saves the number of simultaneous transfers and applies it to the running queue.

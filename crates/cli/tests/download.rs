@@ -276,3 +276,22 @@ async fn interrupt_cancels_and_exits_130() {
     assert!(stderr.contains(&format!("cancelled: {uid}")), "{stderr}");
     assert!(files_ending(&harness.library_dir(), ".mp4").is_empty());
 }
+
+#[tokio::test]
+async fn bulk_download_lists_once() {
+    let harness = Harness::start().await;
+    let uids: Vec<String> = (0..16).map(|_| harness.add_sample()).collect();
+    let mut args = vec!["download"];
+    args.extend(uids.iter().map(String::as_str));
+
+    let result = run(harness.command(&args)).await;
+
+    assert_eq!(result.code, Some(0), "stderr: {}", result.stderr);
+    assert_eq!(result.stdout_lines().len(), 16, "{}", result.stdout);
+    let calls = harness.emulator.api_by_endpoint();
+    assert_eq!(
+        calls.video, 0,
+        "no GET /stream/{{uid}} per video: {calls:?}"
+    );
+    assert!(calls.list >= 1, "{calls:?}");
+}

@@ -539,12 +539,16 @@ impl Job {
         self.reporter.set_phase(JobPhase::Preparing);
 
         let uid = self.uid().to_owned();
-        let video = self
-            .call_api(|client| {
-                let uid = uid.clone();
-                async move { client.video(&uid).await }
-            })
-            .await?;
+        let video = match shared.take_prefetched(self.id()) {
+            Some(video) => video,
+            None => {
+                self.call_api(|client| {
+                    let uid = uid.clone();
+                    async move { client.video(&uid).await }
+                })
+                .await?
+            }
+        };
         self.reporter.snapshot.title = Some(video.display_name().to_owned());
         self.reporter.publish();
         check_downloadable(&video)?;

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 use offstream_signing::AccessRule;
-use offstream_stream::{DownloadType, StreamClient};
+use offstream_stream::{DownloadType, StreamClient, Video};
 use tokio::runtime::Handle;
 use tokio::sync::{broadcast, watch, Semaphore};
 use tracing::{info, warn};
@@ -144,6 +144,9 @@ pub(crate) struct Shared {
     pub(crate) api_budget: Arc<ApiBudget>,
     names: Mutex<()>,
     jobs: Mutex<HashMap<JobId, JobEntry>>,
+    /// Videos a caller already fetched (from a list), so the job skips `GET /stream/{uid}`.
+    /// Each is taken once; a resumed job fetches the video again, which may have changed.
+    prefetched: Mutex<HashMap<JobId, Video>>,
     events: broadcast::Sender<JobSnapshot>,
 }
 
@@ -187,6 +190,14 @@ impl Shared {
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .clone()
+    }
+
+    /// Takes the video a caller handed to [`JobManager::start_with_video`] for this job.
+    pub(crate) fn take_prefetched(&self, id: JobId) -> Option<Video> {
+        self.prefetched
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .remove(&id)
     }
 
     pub(crate) fn jobs(&self) -> MutexGuard<'_, HashMap<JobId, JobEntry>> {
@@ -305,6 +316,7 @@ impl JobManager {
             options,
             names: Mutex::new(()),
             jobs: Mutex::new(HashMap::new()),
+            prefetched: Mutex::new(HashMap::new()),
             events,
         };
         Ok(Self {
@@ -392,6 +404,27 @@ impl JobManager {
         );
         drop(jobs);
         crate::queue::launch(&self.shared, &runtime, id)?;
+        Ok(id)
+    }
+
+    /// Starts a job as [`JobManager::start`] does, for a video the caller already has (from a
+    /// list), so the job skips fetching it: one API call less per video in a bulk download.
+    ///
+    /// # Errors
+    /// As [`JobManager::start`].
+    pub fn start_with_video(
+        &self,
+        video: &Video,
+        download_type: DownloadType,
+    ) -> Result<JobId, EngineError> {
+        // Held across `start`, so the job task cannot look for the video before it is stored.
+        let mut prefetched = self
+            .shared
+            .prefetched
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let id = self.start(&video.uid, download_type)?;
+        prefetched.insert(id, video.clone());
         Ok(id)
     }
 

@@ -762,3 +762,23 @@ async fn transfer_slots_limit_concurrency() {
     assert_eq!(max_parallel, 1);
     assert_eq!(list_names(setup.manager.library_dir()).len(), 4);
 }
+
+#[tokio::test]
+async fn listed_video_skips_video_fetch() {
+    let emulator = emulator().await;
+    let uid = add_sample(&emulator, Some("From the list"));
+    let setup = emulator_setup(&emulator);
+    let listed = setup.manager.client().video(&uid).await.unwrap();
+    let before = emulator.api_by_endpoint();
+
+    let id = setup
+        .manager
+        .start_with_video(&listed, DownloadType::Default)
+        .unwrap();
+    let item = wait(&setup, id).await.unwrap();
+
+    let after = emulator.api_by_endpoint();
+    assert_eq!(after.video, before.video, "no GET /stream/{{uid}}");
+    assert_eq!(item.title, "From the list");
+    assert_eq!(std::fs::read(&item.path).unwrap(), sample_video());
+}

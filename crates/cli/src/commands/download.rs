@@ -14,11 +14,13 @@
 //! contains a signed token (a pasted signed URL) is rejected without being echoed, because
 //! the token is a secret.
 
+use std::collections::{HashMap, HashSet};
+
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use offstream_engine::{EngineError, EngineOptions, JobId, JobManager, LibraryItem};
 use offstream_profile::Settings;
 use offstream_signing::looks_like_token;
-use offstream_stream::DownloadType;
+use offstream_stream::{DownloadType, Video};
 
 use crate::context::{Account, Context};
 use crate::exit::{is_signing_code, CliError, ExitClass};
@@ -57,9 +59,13 @@ pub async fn run(
     let account = context.account().await?;
     let signer = signing::download_signer(context).await?;
     let settings = Settings::load(&context.profile.data_dir)?;
+    let defaults = EngineOptions::default();
     let options = EngineOptions {
         token_access_rules: settings.token_access_rules,
-        ..EngineOptions::default()
+        max_concurrent_transfers: settings
+            .max_transfers
+            .map_or(defaults.max_concurrent_transfers, |count| count as usize),
+        ..defaults
     };
     let catalog = context.open_catalog()?;
     let jobs = JobManager::new(
@@ -75,10 +81,15 @@ pub async fn run(
     let mut interrupts = Interrupts::listen()?;
     let progress = progress::follow(&jobs, Progress::new(Mode::detect(quiet), uids.len()));
 
+    let listed = prefetch_videos(&jobs, &uids).await;
     let mut started: Vec<JobId> = Vec::new();
     let mut waiting = FuturesUnordered::new();
     for uid in &uids {
-        match jobs.start(uid, download_type) {
+        let start = match listed.get(uid) {
+            Some(video) => jobs.start_with_video(video, download_type),
+            None => jobs.start(uid, download_type),
+        };
+        match start {
             Ok(id) => {
                 started.push(id);
                 let jobs = jobs.clone();
@@ -120,6 +131,41 @@ pub async fn run(
     progress.abort();
     terminal::clear_status();
     outcome.finish()
+}
+
+/// Number of uids from which one walk of the account's list is cheaper than one
+/// `GET /stream/{uid}` per video: a list page holds 1,000 videos.
+const PREFETCH_MIN_UIDS: usize = 16;
+
+/// Fetches the account's video list once for a bulk download, so each job skips its own
+/// video request. Returns an empty map for a few uids or when the list fails (each job then
+/// fetches its video, as usual).
+async fn prefetch_videos(jobs: &JobManager, uids: &[String]) -> HashMap<String, Video> {
+    if uids.len() < PREFETCH_MIN_UIDS {
+        return HashMap::new();
+    }
+    // TODO: count every page of the walk against the budget, not only the first request.
+    jobs.api_budget().acquire().await;
+    match jobs.client().list_all(None, |_| {}).await {
+        Ok(videos) => {
+            let wanted: HashSet<&str> = uids.iter().map(String::as_str).collect();
+            videos
+                .into_iter()
+                .filter(|video| wanted.contains(video.uid.as_str()))
+                .map(|video| (video.uid.clone(), video))
+                .collect()
+        }
+        Err(error) => {
+            if let offstream_stream::Error::RateLimited { retry_after } = &error {
+                jobs.api_budget().record_rate_limit(*retry_after);
+            }
+            tracing::debug!(
+                code = error.code(),
+                "could not list the account's videos; each job fetches its own"
+            );
+            HashMap::new()
+        }
+    }
 }
 
 /// Separates arguments that are or contain signed tokens (a common mix-up, since a private
