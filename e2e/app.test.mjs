@@ -398,6 +398,59 @@ describe("offstream desktop app", { concurrency: 1, timeout: TEST_TIMEOUT_MS * 3
     });
   });
 
+  test("pause and resume a download", { timeout: TEST_TIMEOUT_MS }, async () => {
+    requirePrivateKeyring();
+    keychainClear();
+    const accountId = randomAccountId();
+    const apiToken = randomApiToken();
+    // The largest public sample at 40 kB/s takes about 12 s, time enough to pause it.
+    const sample = samples.find(
+      (entry) => entry.file === "harbor-pattern.mp4" && entry.requireSignedURLs !== true,
+    );
+    assert.ok(sample !== undefined, "samples.json lists harbor-pattern.mp4 as public");
+
+    await withApp(
+      "pause",
+      { emulator: { accountId, apiToken, prepareSeconds: 1, deliveryRate: 40_000 } },
+      async ({ session, profile }) => {
+        await submitCredentials(session, accountId, apiToken);
+        const rows = await waitForVideoRows(session, samples.length);
+        const target = rows.find((row) => row.title === sample.title);
+        assert.ok(target !== undefined, `a row titled ${JSON.stringify(sample.title)} is listed`);
+        const jobSelector = `[data-testid=job][data-uid="${target.uid}"]`;
+
+        await session.click(
+          `[data-testid=video-row][data-uid="${target.uid}"] [data-testid=make-offline]`,
+        );
+        await session.waitFor(`${jobSelector}[data-phase=transferring]`, { timeoutMs: 30_000 });
+        await sleep(1_500);
+        await session.click(`${jobSelector} [data-testid=pause-job]`);
+        await session.waitFor(`${jobSelector}[data-phase=paused]`, { timeoutMs: 15_000 });
+
+        // Paused means no bytes move and the partial file stays.
+        const parts = (await listFiles(profile.libraryDir)).filter((name) =>
+          name.endsWith(".part"),
+        );
+        assert.equal(parts.length, 1, `one partial file while paused: ${JSON.stringify(parts)}`);
+        const partPath = join(profile.libraryDir, parts[0]);
+        const pausedSize = (await stat(partPath)).size;
+        assert.ok(pausedSize > 0, "the partial file holds the bytes received before the pause");
+        await sleep(1_500);
+        assert.equal((await stat(partPath)).size, pausedSize, "no bytes arrive while paused");
+
+        await session.click(`${jobSelector} [data-testid=resume-job]`);
+        await session.waitFor(`${jobSelector}[data-phase=done]`, { timeoutMs: 60_000 });
+        const files = await listFiles(profile.libraryDir);
+        assert.equal(files.length, 1, `one file after the resume: ${JSON.stringify(files)}`);
+        assert.equal(
+          await sha256File(join(profile.libraryDir, files[0])),
+          await sha256File(join(ROOT, "samples", sample.file)),
+          `${files[0]} has the bytes of samples/${sample.file}`,
+        );
+      },
+    );
+  });
+
   test("private video through signing dialog", { timeout: TEST_TIMEOUT_MS }, async () => {
     const sample = samples.find((entry) => entry.requireSignedURLs === true);
     assert.ok(sample !== undefined, "samples.json marks one sample as private");

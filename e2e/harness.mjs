@@ -250,19 +250,31 @@ export class ManagedProcess {
 
 /**
  * Starts `stream-emulator` on a free port with the given account and token, and returns the
- * process and the API base URL it printed.
+ * process and the API base URL it printed. `deliveryRate` throttles download bodies to that
+ * many bytes per second, so a test can act while a transfer runs.
  *
  * @throws {Error} with the emulator's output when it does not print its URL in time.
  */
-export async function startEmulator({ accountId, apiToken, prepareSeconds = 2 }) {
+export async function startEmulator({
+  accountId,
+  apiToken,
+  prepareSeconds = 2,
+  deliveryRate = undefined,
+}) {
   const binary = debugBinary("stream-emulator", "cargo build -p stream-emulator");
   const env = { ...process.env, STREAM_EMULATOR_API_TOKEN: apiToken, RUST_LOG: "info" };
-  const emulator = new ManagedProcess(
-    "stream-emulator",
-    binary,
-    ["--port", "0", "--account-id", accountId, "--prepare-seconds", String(prepareSeconds)],
-    env,
-  );
+  const args = [
+    "--port",
+    "0",
+    "--account-id",
+    accountId,
+    "--prepare-seconds",
+    String(prepareSeconds),
+  ];
+  if (deliveryRate !== undefined) {
+    args.push("--delivery-rate", String(deliveryRate));
+  }
+  const emulator = new ManagedProcess("stream-emulator", binary, args, env);
 
   try {
     const apiBase = await waitUntil(
