@@ -958,6 +958,7 @@ impl Job {
                 .as_ref()
                 .map_or(source.url.as_str(), SignedUrl::expose);
             let bytes_before = self.reporter.snapshot.bytes_done;
+            let part_before = part_len(part_path);
 
             let http = client.http_client().clone();
             let request = TransferRequest {
@@ -991,8 +992,13 @@ impl Job {
                 Err(error) => error,
             };
             expected_total = self.reporter.snapshot.bytes_total;
-            if self.reporter.snapshot.bytes_done > bytes_before {
+            // A failure after progress starts a new count: a long transfer over a poor network
+            // may drop many times, and only failures in a row without new bytes mean it is
+            // hopeless.
+            let part_after = part_len(part_path);
+            if self.reporter.snapshot.bytes_done > bytes_before || part_after > part_before {
                 refusals = 0;
+                attempt = 0;
             }
 
             if source.private && error.is_auth_refusal() {
@@ -1198,6 +1204,11 @@ fn check_downloadable(video: &Video) -> Result<(), EngineError> {
 fn retry_delay(base: Duration, max: Duration, attempt: u32, unit: f64) -> Duration {
     let delay = base.saturating_mul(2u32.saturating_pow(attempt)).min(max);
     delay.mul_f64(0.8 + 0.4 * unit.clamp(0.0, 1.0))
+}
+
+/// Returns the size of a `.part`, or 0 when it cannot be read.
+fn part_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |metadata| metadata.len())
 }
 
 /// Returns the `.part` name of a final file name.

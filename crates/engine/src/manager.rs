@@ -59,7 +59,8 @@ pub struct EngineOptions {
     pub api_budget: BudgetConfig,
     /// Retries of one API call after transient errors. Default 5.
     pub api_retries: u32,
-    /// Resumes of a transfer after transient errors. Default 3.
+    /// Resumes of a transfer after transient errors in a row that gained no bytes; a failure
+    /// after progress starts the count again. Default 3.
     pub transfer_retries: u32,
     /// First backoff pause; it doubles per retry. Default 1 s.
     pub retry_base_delay: Duration,

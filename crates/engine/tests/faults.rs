@@ -218,6 +218,51 @@ async fn reset_at_random_offsets_resumes() {
 }
 
 #[tokio::test]
+async fn resets_with_progress_never_exhaust_retries() {
+    let emulator = emulator().await;
+    let source = source();
+    let uid = add_video(&emulator, source.clone());
+    let len = source.len() as u64;
+    let offsets: Vec<u64> = (1..=8).map(|step| len * step / 10).collect();
+    for offset in &offsets {
+        inject(&emulator, DeliveryFault::ResetAt(*offset));
+    }
+    // One retry only: each reset comes after new bytes, so the count starts again each time.
+    let setup = setup(&emulator, options(1));
+
+    let item = download(&setup, &uid).await.unwrap();
+
+    assert_eq!(std::fs::read(&item.path).unwrap(), source.as_ref());
+    assert_eq!(emulator.reset_count(), offsets.len() as u64);
+}
+
+#[tokio::test]
+async fn resets_without_progress_give_up() {
+    let emulator = emulator().await;
+    let source = source();
+    let uid = add_video(&emulator, source.clone());
+    let offset = source.len() as u64 / 2;
+    // The first reset leaves half the file; every resume then breaks at the same byte.
+    for _ in 0..4 {
+        inject(&emulator, DeliveryFault::ResetAt(offset));
+    }
+    let setup = setup(&emulator, options(2));
+
+    let error = download(&setup, &uid).await.unwrap_err();
+
+    assert_eq!(error.code(), "network", "{error}");
+    // The first cut gained bytes, so two resumes follow it; both end at the same byte.
+    assert_eq!(emulator.reset_count(), 3);
+    assert_eq!(
+        emulator.pending_faults().0,
+        1,
+        "the job gave up before the fourth cut"
+    );
+    let parts = part_names(&setup);
+    assert_eq!(parts.len(), 1, "the partial file is kept: {parts:?}");
+}
+
+#[tokio::test]
 async fn headers_then_silence_times_out_and_resumes() {
     let emulator = emulator().await;
     let source = source();
