@@ -75,6 +75,10 @@ pub enum Command {
         audio: bool,
     },
 
+    /// Resume the downloads an earlier run left unfinished (after a crash, a kill or a power
+    /// cut) and print the path of each verified file. Paused downloads stay paused.
+    Resume,
+
     /// List the files in the offline library, newest first.
     Library {
         /// Print one JSON array instead of a table.

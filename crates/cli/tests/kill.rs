@@ -193,3 +193,25 @@ async fn killed_download_resumes_identical() {
         .unwrap();
     assert_eq!(held_parts, 0, "no job row still points at a partial file");
 }
+
+#[tokio::test]
+async fn resume_finishes_killed_download() {
+    let harness = Harness::start().await;
+    let uid = add_padded_video(&harness);
+    harness.emulator.set_delivery_rate(Some(RATE));
+    run_and_kill(&harness, &uid, Duration::from_millis(300)).await;
+    let left = parts(&harness.library_dir());
+    assert_eq!(left.len(), 1, "the kill left one partial file: {left:?}");
+
+    harness.emulator.set_delivery_rate(None);
+    let result = run(harness.command(&["resume"])).await;
+
+    assert_eq!(result.code, Some(0), "stderr: {}", result.stderr);
+    let lines = result.stdout_lines();
+    assert_eq!(lines.len(), 1, "one path: {}", result.stdout);
+    assert_eq!(std::fs::read(lines[0]).unwrap(), padded_sample());
+    assert!(parts(&harness.library_dir()).is_empty());
+    let again = run(harness.command(&["resume"])).await;
+    assert_eq!(again.code, Some(0), "stderr: {}", again.stderr);
+    assert!(again.stdout.is_empty(), "nothing left to resume: {}", again.stdout);
+}

@@ -7,6 +7,7 @@
 //!
 //! Ctrl-C cancels every job. The engine keeps the `.part` files and records them in the
 //! catalog, so the same command resumes them later. A second Ctrl-C exits at once.
+//! `offstream resume` restarts the jobs a crashed or killed run left unfinished.
 //!
 //! Private videos need a signed token in place of the uid. The engine signs it with the key
 //! stored in the keychain, or else requests it from Cloudflare's token endpoint. In that case
@@ -57,6 +58,127 @@ pub async fn run(
     };
 
     let account = context.account().await?;
+    let jobs = job_manager(context, &account).await?;
+    tracing::debug!(count = uids.len(), download_type = %download_type, library_dir = %jobs.library_dir().display(), "starting downloads");
+
+    // Listen before the first job starts, so an early Ctrl-C cancels instead of killing.
+    let interrupts = Interrupts::listen()?;
+    let progress = progress::follow(&jobs, Progress::new(Mode::detect(quiet), uids.len()));
+
+    let listed = prefetch_videos(&jobs, &uids).await;
+    let mut started: Vec<JobId> = Vec::new();
+    let waiting: Waiting = FuturesUnordered::new();
+    for uid in &uids {
+        let start = match listed.get(uid) {
+            Some(video) => jobs.start_with_video(video, download_type),
+            None => jobs.start(uid, download_type),
+        };
+        match start {
+            Ok(id) => {
+                started.push(id);
+                let jobs = jobs.clone();
+                let uid = uid.clone();
+                waiting.push(Box::pin(async move { (uid, id, jobs.wait(id).await) }));
+            }
+            Err(error) => outcome.failed(uid, error, &account),
+        }
+    }
+
+    follow_to_end(
+        &jobs, &account, started, waiting, outcome, interrupts, progress,
+    )
+    .await
+}
+
+/// The jobs being awaited, each with its uid and id.
+type Waiting = FuturesUnordered<
+    std::pin::Pin<
+        Box<dyn std::future::Future<Output = (String, JobId, Result<LibraryItem, EngineError>)>>,
+    >,
+>;
+
+/// Reports each job as it ends, cancels every job on Ctrl-C (a second one exits at once), and
+/// returns the outcome.
+async fn follow_to_end(
+    jobs: &JobManager,
+    account: &Account,
+    started: Vec<JobId>,
+    mut waiting: Waiting,
+    mut outcome: Outcome,
+    mut interrupts: Interrupts,
+    progress: tokio::task::JoinHandle<()>,
+) -> Result<(), CliError> {
+    let mut cancelling = false;
+    loop {
+        tokio::select! {
+            finished = waiting.next() => match finished {
+                Some((uid, id, Ok(item))) => outcome.saved(&uid, id, &item),
+                Some((uid, id, Err(EngineError::Cancelled))) => outcome.cancelled(&uid, id, jobs),
+                Some((uid, id, Err(error))) => {
+                    outcome.failed(&uid, error, account);
+                    outcome.note_kept_part(&uid, id, jobs);
+                }
+                None => break,
+            },
+            () = interrupts.recv() => {
+                if cancelling {
+                    terminal::clear_status();
+                    terminal::print_note("Stopped at once. Partial files are kept; run the same command again to resume.");
+                    std::process::exit(i32::from(ExitClass::Interrupted.code()));
+                }
+                cancelling = true;
+                terminal::print_note("Cancelling the downloads and keeping partial files. Press Ctrl-C again to quit at once.");
+                for id in &started {
+                    // Only unknown ids fail, and every id here came from the manager.
+                    let _ = jobs.cancel(*id, false);
+                }
+            }
+        }
+    }
+
+    progress.abort();
+    terminal::clear_status();
+    outcome.finish()
+}
+
+/// Resumes the downloads an earlier run left unfinished in the catalog (interrupted by a crash,
+/// a kill or a power cut) and prints the paths, as `download` does. Paused jobs stay paused.
+///
+/// # Errors
+/// As [`run`].
+pub async fn resume(context: &Context, quiet: bool) -> Result<(), CliError> {
+    let account = context.account().await?;
+    let jobs = job_manager(context, &account).await?;
+    // Listen before the jobs start, so an early Ctrl-C cancels instead of killing.
+    let interrupts = Interrupts::listen()?;
+    let resumed = jobs.resume_unfinished()?;
+    if resumed.is_empty() {
+        if !quiet {
+            terminal::print_note("No unfinished downloads to resume.");
+        }
+        return Ok(());
+    }
+
+    let outcome = Outcome::new(resumed.len());
+    let progress = progress::follow(&jobs, Progress::new(Mode::detect(quiet), resumed.len()));
+    let waiting: Waiting = FuturesUnordered::new();
+    for id in &resumed {
+        let uid = jobs
+            .snapshot(*id)
+            .map_or_else(|| format!("job {id}"), |snapshot| snapshot.uid);
+        let jobs = jobs.clone();
+        let id = *id;
+        waiting.push(Box::pin(async move { (uid, id, jobs.wait(id).await) }));
+    }
+    follow_to_end(
+        &jobs, &account, resumed, waiting, outcome, interrupts, progress,
+    )
+    .await
+}
+
+/// Builds the job manager of a download run: the signer, the settings' access rules and
+/// transfer limit, the catalog and the library folder.
+async fn job_manager(context: &Context, account: &Account) -> Result<JobManager, CliError> {
     let signer = signing::download_signer(context).await?;
     let settings = Settings::load(&context.profile.data_dir)?;
     let defaults = EngineOptions::default();
@@ -75,62 +197,7 @@ pub async fn run(
         options,
     )?;
     jobs.set_signer(signer);
-    tracing::debug!(count = uids.len(), download_type = %download_type, library_dir = %jobs.library_dir().display(), "starting downloads");
-
-    // Listen before the first job starts, so an early Ctrl-C cancels instead of killing.
-    let mut interrupts = Interrupts::listen()?;
-    let progress = progress::follow(&jobs, Progress::new(Mode::detect(quiet), uids.len()));
-
-    let listed = prefetch_videos(&jobs, &uids).await;
-    let mut started: Vec<JobId> = Vec::new();
-    let mut waiting = FuturesUnordered::new();
-    for uid in &uids {
-        let start = match listed.get(uid) {
-            Some(video) => jobs.start_with_video(video, download_type),
-            None => jobs.start(uid, download_type),
-        };
-        match start {
-            Ok(id) => {
-                started.push(id);
-                let jobs = jobs.clone();
-                let uid = uid.clone();
-                waiting.push(async move { (uid, id, jobs.wait(id).await) });
-            }
-            Err(error) => outcome.failed(uid, error, &account),
-        }
-    }
-
-    let mut cancelling = false;
-    loop {
-        tokio::select! {
-            finished = waiting.next() => match finished {
-                Some((uid, id, Ok(item))) => outcome.saved(&uid, id, &item),
-                Some((uid, id, Err(EngineError::Cancelled))) => outcome.cancelled(&uid, id, &jobs),
-                Some((uid, id, Err(error))) => {
-                    outcome.failed(&uid, error, &account);
-                    outcome.note_kept_part(&uid, id, &jobs);
-                }
-                None => break,
-            },
-            () = interrupts.recv() => {
-                if cancelling {
-                    terminal::clear_status();
-                    terminal::print_note("Stopped at once. Partial files are kept; run the same command again to resume.");
-                    std::process::exit(i32::from(ExitClass::Interrupted.code()));
-                }
-                cancelling = true;
-                terminal::print_note("Cancelling the downloads and keeping partial files. Press Ctrl-C again to quit at once.");
-                for id in &started {
-                    // Only unknown ids fail, and every id here came from `start`.
-                    let _ = jobs.cancel(*id, false);
-                }
-            }
-        }
-    }
-
-    progress.abort();
-    terminal::clear_status();
-    outcome.finish()
+    Ok(jobs)
 }
 
 /// Number of uids from which one walk of the account's list is cheaper than one

@@ -23,6 +23,7 @@ pub async fn run(args: Args) -> Result<(), CliError> {
     match args.command {
         Command::Videos { search, json } => videos::run(&context, search, json, args.quiet).await,
         Command::Download { uids, audio } => download::run(&context, uids, audio, args.quiet).await,
+        Command::Resume => download::resume(&context, args.quiet).await,
         Command::Library { json } => library::run(&context, json).await,
         Command::Login { account_id } => login::login(&context, account_id).await,
         Command::Logout => login::logout(&context).await,
