@@ -201,8 +201,10 @@ impl EngineError {
     }
 
     /// Returns a stable machine-readable code: `auth`, `not_found`, `rate_limited`, `network`,
-    /// `server`, `invalid_response`, `not_ready`, `not_mp4`, `verify_failed`, `disk`, `disk_full`, `cancelled`,
-    /// `download_error`, `signed_urls`, `catalog`, `unknown_job`, `config`, `internal` or `api`.
+    /// `server`, `invalid_response`, `not_ready`, `not_mp4`, `verify_failed`, `disk`,
+    /// `disk_full`, `cancelled`, `download_error`, `signing_key_needed`, `signing_key_invalid`,
+    /// `signing_key_revoked`, `token_rejected`, `clock_skew`, `catalog`, `unknown_job`,
+    /// `config`, `internal` or `api`.
     pub fn code(&self) -> &'static str {
         match self {
             Self::Stream(error) => error.code(),

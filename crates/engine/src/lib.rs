@@ -36,6 +36,7 @@
 
 pub mod budget;
 pub mod catalog;
+mod disk_writer;
 pub mod error;
 pub mod job;
 pub mod manager;

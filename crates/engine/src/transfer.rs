@@ -1,8 +1,9 @@
 //! Streams one download body into `NAME.part`, resuming when it safely can, and verifies it.
 //!
 //! Invariants:
-//! - Memory stays flat: chunks are written as they arrive, and SHA-256 is computed on the fly
-//!   (on a resume, over the existing prefix first).
+//! - Memory stays flat: chunks go through a bounded queue to a writer thread that hashes and
+//!   writes them as they arrive (on a resume, after hashing the existing prefix), so hashing
+//!   and disk writes overlap with receiving.
 //! - Nothing is written before the first bytes proved to be an `ftyp` box, so an error page is
 //!   never saved, and an existing `.part` is never truncated for one.
 //! - A resume requests the last bytes of the `.part` again (an overlap of up to
@@ -30,20 +31,18 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MO
 use reqwest::{Response, StatusCode};
 use sha2::{Digest, Sha256};
 use tokio::fs::{File, OpenOptions};
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use offstream_stream::ServerClock;
 
+use crate::disk_writer::DiskWriter;
 use crate::error::EngineError;
 use crate::job::JobId;
 use crate::names::PART_SUFFIX;
 use crate::space;
 use crate::verify::{self, Mp4Info, SNIFF_LEN};
-
-/// Size of the write buffer in front of the `.part` file.
-const WRITE_BUFFER_BYTES: usize = 256 * 1024;
 
 /// Size of the reads that hash an existing `.part` prefix.
 const HASH_CHUNK_BYTES: usize = 1024 * 1024;
@@ -555,8 +554,8 @@ async fn write_fresh(
         .map_err(|e| EngineError::disk(request.part_path, e))?;
     on_event(TransferEvent::Started { offset: 0, total });
 
-    let mut sink = Sink::new(request, file, Sha256::new(), 0, total);
-    sink.write(&leading).await?;
+    let mut sink = Sink::new(request, file, Sha256::new(), 0, total).await?;
+    sink.write(bytes::Bytes::from(leading)).await?;
     sink.drain(&mut body, on_event).await?;
     sink.close(on_event).await
 }
@@ -620,9 +619,9 @@ async fn write_append(
         .await
         .map_err(|e| EngineError::disk(request.part_path, e))?;
 
-    let mut sink = Sink::new(request, file, hasher, offset, Some(total));
+    let mut sink = Sink::new(request, file, hasher, offset, Some(total)).await?;
     if !rest.is_empty() {
-        sink.write(&rest).await?;
+        sink.write(rest).await?;
     }
     sink.drain(&mut body, on_event).await?;
     sink.close(on_event).await.map(Some)
@@ -744,35 +743,38 @@ where
     }
 }
 
-/// The `.part` being written, with its hash, count and progress throttle.
+/// The `.part` being written through a [`DiskWriter`] thread, with its count and progress
+/// throttle.
 struct Sink<'r, 'a> {
     request: &'r TransferRequest<'a>,
-    writer: BufWriter<File>,
-    hasher: Sha256,
+    writer: DiskWriter,
     done: u64,
     total: Option<u64>,
     last_event: Instant,
 }
 
 impl<'r, 'a> Sink<'r, 'a> {
-    fn new(
+    /// Starts the writer thread on `file`, positioned where the body continues.
+    async fn new(
         request: &'r TransferRequest<'a>,
         file: File,
         hasher: Sha256,
         done: u64,
         total: Option<u64>,
-    ) -> Self {
-        Self {
+    ) -> Result<Self, EngineError> {
+        let file = file.into_std().await;
+        let writer =
+            DiskWriter::start(file, hasher).map_err(|e| EngineError::disk(request.part_path, e))?;
+        Ok(Self {
             request,
-            writer: BufWriter::with_capacity(WRITE_BUFFER_BYTES, file),
-            hasher,
+            writer,
             done,
             total,
             last_event: Instant::now(),
-        }
+        })
     }
 
-    async fn write(&mut self, chunk: &[u8]) -> Result<(), EngineError> {
+    async fn write(&mut self, chunk: bytes::Bytes) -> Result<(), EngineError> {
         if let Some(total) = self.total {
             if self.done + chunk.len() as u64 > total {
                 self.flush().await?;
@@ -782,12 +784,15 @@ impl<'r, 'a> Sink<'r, 'a> {
                 });
             }
         }
-        self.writer
-            .write_all(chunk)
-            .await
-            .map_err(|e| EngineError::disk(self.request.part_path, e))?;
-        self.hasher.update(chunk);
-        self.done += chunk.len() as u64;
+        // A failed write (a full disk) surfaces now, not after the whole body arrived.
+        if self.writer.has_failed() {
+            self.flush().await?;
+        }
+        let len = chunk.len() as u64;
+        if self.writer.send(chunk).await.is_err() {
+            self.flush().await?;
+        }
+        self.done += len;
         Ok(())
     }
 
@@ -817,7 +822,7 @@ impl<'r, 'a> Sink<'r, 'a> {
                     return Err(error);
                 }
             };
-            self.write(&chunk).await?;
+            self.write(chunk).await?;
 
             if self.last_event.elapsed() >= self.request.progress_interval {
                 self.last_event = Instant::now();
@@ -836,15 +841,11 @@ impl<'r, 'a> Sink<'r, 'a> {
             .map_err(|e| EngineError::disk(self.request.part_path, e))
     }
 
-    /// Flushes and syncs the file, then checks that the body had the announced length.
-    async fn close(
-        mut self,
-        on_event: &mut impl FnMut(TransferEvent),
-    ) -> Result<Written, EngineError> {
-        self.flush().await?;
-        self.writer
-            .get_mut()
-            .sync_all()
+    /// Writes and syncs the file, then checks that the body had the announced length.
+    async fn close(self, on_event: &mut impl FnMut(TransferEvent)) -> Result<Written, EngineError> {
+        let hasher = self
+            .writer
+            .finish()
             .await
             .map_err(|e| EngineError::disk(self.request.part_path, e))?;
         on_event(TransferEvent::Progress {
@@ -862,7 +863,7 @@ impl<'r, 'a> Sink<'r, 'a> {
         }
         Ok(Written {
             bytes: self.done,
-            hasher: self.hasher,
+            hasher,
         })
     }
 }
