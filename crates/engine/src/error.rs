@@ -58,7 +58,7 @@ pub enum EngineError {
     Cancelled,
 
     /// Stream reported that preparing the download failed.
-    #[error("Stream could not prepare the {download_type} download of video '{uid}': {reason}. Delete the download in Stream and try again")]
+    #[error("Stream could not prepare the {download_type} download of video '{uid}': {reason}. Start the download again: Offstream then deletes and re-creates it on Stream")]
     DownloadFailed {
         uid: String,
         download_type: offstream_stream::DownloadType,
