@@ -213,5 +213,9 @@ async fn resume_finishes_killed_download() {
     assert!(parts(&harness.library_dir()).is_empty());
     let again = run(harness.command(&["resume"])).await;
     assert_eq!(again.code, Some(0), "stderr: {}", again.stderr);
-    assert!(again.stdout.is_empty(), "nothing left to resume: {}", again.stdout);
+    assert!(
+        again.stdout.is_empty(),
+        "nothing left to resume: {}",
+        again.stdout
+    );
 }

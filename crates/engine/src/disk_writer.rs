@@ -3,9 +3,9 @@
 //!
 //! Invariants:
 //! - Chunks are hashed and written in the order they were sent.
-//! - The first write error stops all later writes; it is reported by the next
-//!   [`DiskWriter::flush`] or [`DiskWriter::finish`], and [`DiskWriter::has_failed`] lets the
-//!   sender stop early, so a full disk is noticed while the body still arrives.
+//! - The first write error stops all later writes. The next [`DiskWriter::flush`] or
+//!   [`DiskWriter::finish`] returns it, and [`DiskWriter::has_failed`] lets the sender stop
+//!   early, so a full disk is noticed while the body still arrives.
 //! - Dropping a writer without finishing it stops the thread after its current write and waits
 //!   for it, so no late write can land in a `.part` that a new attempt already took over.
 
@@ -23,7 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 /// in flight to a few MiB at most.
 const QUEUE_CHUNKS: usize = 64;
 
-/// Buffer in front of the file, so the disk sees large writes.
+/// Buffer in front of the file, so the disk gets large writes.
 const WRITE_BUFFER_BYTES: usize = 256 * 1024;
 
 enum Command {
@@ -31,7 +31,7 @@ enum Command {
     Flush(oneshot::Sender<io::Result<()>>),
 }
 
-/// What the thread hands back when the writer finishes.
+/// The write result and the final hash, returned by the thread when the writer finishes.
 struct Finished {
     result: io::Result<()>,
     hasher: Sha256,

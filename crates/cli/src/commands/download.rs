@@ -201,7 +201,7 @@ async fn job_manager(context: &Context, account: &Account) -> Result<JobManager,
 }
 
 /// Number of uids from which one walk of the account's list is cheaper than one
-/// `GET /stream/{uid}` per video: a list page holds 1,000 videos.
+/// `GET /stream/{uid}` per video: a list page contains up to 1,000 videos.
 const PREFETCH_MIN_UIDS: usize = 16;
 
 /// Fetches the account's video list once for a bulk download, so each job skips its own
