@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Chunks that may wait for the thread; with reqwest's chunk sizes this bounds the memory
 /// in flight to a few MiB at most.
-const QUEUE_CHUNKS: usize = 64;
+const QUEUE_CHUNKS: usize = 8;
 
 /// Buffer in front of the file, so the disk gets large writes.
 const WRITE_BUFFER_BYTES: usize = 256 * 1024;
