@@ -272,9 +272,9 @@ impl Report<'_> {
             "One `offstream download` gets the uids of {} small synthetic videos (the sample \
              MP4, about 100 KB each). The emulator enforces the real service's rate limit: \
              1,200 requests per sliding 5 minutes, then a 5-minute lock-out in which every call \
-             gets 429. Each download takes {:.1} s to prepare. The uids come from the emulator, \
-             so the count has no list call. The counts are the emulator's, so they include \
-             retries and rejected calls.\n",
+             gets 429. Each download takes {:.1} s to prepare. The uids come from the emulator; \
+             with that many uids the CLI walks the account's list once instead of fetching each \
+             video. The counts are the emulator's, so they include retries and rejected calls.\n",
             bulk.videos,
             bulk.prepare_time.as_secs_f64()
         );
