@@ -196,6 +196,12 @@ pub struct ResumePoint {
     pub bytes_total: Option<u64>,
 }
 
+/// The lock on a catalog's job queue, released when dropped (or when the process ends).
+#[derive(Debug)]
+pub struct QueueLock {
+    _file: std::fs::File,
+}
+
 /// The catalog database.
 #[derive(Debug)]
 pub struct Catalog {
@@ -232,6 +238,27 @@ impl Catalog {
     /// Returns the path of the database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Takes the advisory lock that lets one process at a time resume this catalog's
+    /// unfinished jobs, so the app and `offstream resume` never run the same job twice. Returns
+    /// `None` when another process holds it. The lock lasts as long as the returned value.
+    ///
+    /// # Errors
+    /// [`EngineError::Disk`] when the lock file cannot be created or locked.
+    pub fn try_lock_queue(&self) -> Result<Option<QueueLock>, EngineError> {
+        let mut name = self.path.as_os_str().to_owned();
+        name.push(".queue-lock");
+        let path = PathBuf::from(name);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| EngineError::disk(&path, e))?;
+        let taken = fs4::fs_std::FileExt::try_lock_exclusive(&file)
+            .map_err(|e| EngineError::disk(&path, e))?;
+        Ok(taken.then_some(QueueLock { _file: file }))
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {

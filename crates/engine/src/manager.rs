@@ -148,6 +148,9 @@ pub(crate) struct Shared {
     /// Videos a caller already fetched (from a list), so the job skips `GET /stream/{uid}`.
     /// Each is taken once; a resumed job fetches the video again, which may have changed.
     prefetched: Mutex<HashMap<JobId, Video>>,
+    /// The catalog's queue lock, taken by the first `resume_unfinished` and held for the
+    /// manager's lifetime.
+    pub(crate) queue_lock: Mutex<Option<crate::catalog::QueueLock>>,
     events: broadcast::Sender<JobSnapshot>,
 }
 
@@ -318,6 +321,7 @@ impl JobManager {
             names: Mutex::new(()),
             jobs: Mutex::new(HashMap::new()),
             prefetched: Mutex::new(HashMap::new()),
+            queue_lock: Mutex::new(None),
             events,
         };
         Ok(Self {

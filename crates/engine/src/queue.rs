@@ -112,17 +112,31 @@ impl JobManager {
     /// is free. Failed, cancelled and done jobs stay as they are. Jobs this manager already
     /// knows are skipped, so a second call does nothing.
     ///
-    /// Call it once at startup, from the only process that downloads into this catalog.
-    /// Must be called inside a Tokio runtime.
+    /// Call it once at startup. Only one process at a time resumes a catalog: the first call
+    /// takes the catalog's queue lock for the manager's lifetime, and in another process that
+    /// finds it taken the call resumes nothing. Must be called inside a Tokio runtime.
     ///
     /// # Errors
-    /// [`EngineError::Config`] outside a Tokio runtime, [`EngineError::Catalog`] when the
-    /// catalog cannot be read or a job row cannot be written; jobs before the failing one stay
-    /// restarted.
+    /// [`EngineError::Config`] outside a Tokio runtime, [`EngineError::Disk`] when the lock
+    /// file cannot be used, [`EngineError::Catalog`] when the catalog cannot be read or a job
+    /// row cannot be written; jobs before the failing one stay restarted.
     pub fn resume_unfinished(&self) -> Result<Vec<JobId>, EngineError> {
-        // TODO: two processes (the app and the CLI) calling this on one catalog would both run
-        // the same jobs. A lock file next to the catalog would prevent it.
         let runtime = current_runtime("resume_unfinished")?;
+        let mut held = self
+            .shared
+            .queue_lock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if held.is_none() {
+            // Another process (the app, or `offstream resume`) resumes this catalog's jobs;
+            // running them here too would download each twice.
+            let Some(lock) = self.shared.catalog.try_lock_queue()? else {
+                info!("another process resumes this catalog's unfinished jobs; leaving them to it");
+                return Ok(Vec::new());
+            };
+            *held = Some(lock);
+        }
+        drop(held);
         let mut resumed = Vec::new();
 
         for record in self.shared.catalog.unfinished_jobs()? {

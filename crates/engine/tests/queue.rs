@@ -5,10 +5,11 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use offstream_engine::{EngineError, JobManager, JobPhase, JobSnapshot};
+use offstream_engine::{Catalog, EngineError, JobManager, JobPhase, JobSnapshot};
 use offstream_stream::DownloadType;
 use stream_emulator::{Emulator, EmulatorConfig, MediaFile, RunningEmulator, Seed, VideoSpec};
 use tokio::sync::broadcast::Receiver;
@@ -338,4 +339,45 @@ async fn raised_transfer_limit_starts_queued_job() {
     assert_eq!(started.phase, JobPhase::Transferring);
     assert_eq!(first_state, JobPhase::Transferring, "both transfer at once");
     emulator.set_delivery_rate(None);
+}
+
+#[tokio::test]
+async fn one_manager_resumes_a_catalog() {
+    let emulator = emulator().await;
+    let uid = add_large(&emulator, "Left unfinished");
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = Arc::new(Catalog::open(&dir.path().join("data")).unwrap());
+    let library = dir.path().join("library");
+    // A job row as a killed run leaves it: queued, never finished.
+    let id = catalog.insert_job(&uid, DownloadType::Default).unwrap();
+    let manager = |catalog: &Arc<Catalog>| {
+        JobManager::new(
+            client(&emulator),
+            Arc::clone(catalog),
+            &library,
+            support::fast_options(),
+        )
+        .unwrap()
+    };
+    let first = manager(&catalog);
+    let second = manager(&catalog);
+
+    assert_eq!(first.resume_unfinished().unwrap(), vec![id]);
+    assert!(
+        second.resume_unfinished().unwrap().is_empty(),
+        "the second manager leaves the job to the first"
+    );
+    wait_done(&first, id).await.unwrap();
+
+    // The lock goes with its manager, so a later process can resume again.
+    drop(first);
+    let third = manager(&catalog);
+    assert!(
+        third.resume_unfinished().unwrap().is_empty(),
+        "nothing is left to resume"
+    );
+    assert!(
+        catalog.try_lock_queue().unwrap().is_none(),
+        "the third manager holds the lock"
+    );
 }

@@ -154,7 +154,7 @@ pub async fn resume(context: &Context, quiet: bool) -> Result<(), CliError> {
     let resumed = jobs.resume_unfinished()?;
     if resumed.is_empty() {
         if !quiet {
-            terminal::print_note("No unfinished downloads to resume.");
+            terminal::print_note("No unfinished downloads to resume here. If the Offstream app is running, it resumes them itself.");
         }
         return Ok(());
     }
