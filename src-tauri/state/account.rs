@@ -121,8 +121,8 @@ impl AppState {
         let jobs = JobManager::new(client, Arc::clone(&self.catalog), library_dir, options)
             .map_err(engine_error)?;
 
-        // The first manager of this process restarts what the previous run left unfinished;
-        // a later one (a new library folder) must not run those jobs a second time.
+        // The first manager of this process restarts what the previous run left unfinished.
+        // A later one (for a new library folder) must not run those jobs a second time.
         if !self.queue_resumed.swap(true, Ordering::SeqCst) {
             jobs.set_signer(self.token_signer());
             match jobs.resume_unfinished() {

@@ -4,7 +4,7 @@
 //! The key comes from the keychain at start, or is kept for this run only when the user chose
 //! so. In demo mode keys are always kept for the run only, so a demo key never reaches the
 //! user's keychain. The key material lives in memory as a parsed [`SigningKey`] and goes to
-//! the keychain as its stored form; it is never written to a file or a log.
+//! the keychain in its stored form. It is never written to a file or a log.
 
 use std::sync::Arc;
 
@@ -23,7 +23,7 @@ pub struct ActiveKey {
     pub source: SigningKeySource,
 }
 
-/// Where to keep a new key.
+/// The store for a new key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyStorage {
     Keychain,

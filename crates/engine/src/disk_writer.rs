@@ -193,10 +193,11 @@ fn run(
     Finished { result, hasher }
 }
 
-/// Starts the write-back of finished stretches of the file while the download continues.
+/// The early write-back of finished stretches of the file while the download continues.
 ///
-/// Without it the kernel keeps up to its dirty-page limit in memory and the final `fsync`
-/// writes all of it at once; the download then waits for the disk twice as long as it needs.
+/// Without it the kernel keeps up to its dirty-page limit in memory, and the final `fsync`
+/// writes all of it at once. The download then waits for most of the file to reach the disk
+/// after its last byte arrived.
 struct Writeback {
     /// File offset up to which write-back was started.
     started: u64,

@@ -41,7 +41,7 @@ use crate::transfer::{self, TransferEvent, TransferRequest, Validators, Verified
 /// Refusals of fresh tokens in a row, with no bytes gained between them, before the job gives up.
 const MAX_TOKEN_REFUSALS: u32 = 2;
 
-/// Where a job's file comes from.
+/// The origin of a job's file.
 struct Source {
     /// The download URL from the API; for a private video, the token replaces its uid.
     url: String,
@@ -749,8 +749,8 @@ impl Job {
 
     /// Polls `GET /downloads` until the download is ready, and returns its URL.
     ///
-    /// [`PollSchedule`] spaces the polls: a growing pause while the percentage stands still,
-    /// else a wait until it is predicted to reach 100 %. A percentage that stands still for
+    /// [`PollSchedule`] spaces the polls: a growing pause while the percentage does not move,
+    /// else a wait until it is predicted to reach 100 %. A percentage that does not move for
     /// `stall_notice_after` shows the `stalled` notice, and for `prepare_stall_timeout` fails
     /// the job, so polling always ends.
     async fn wait_until_ready(&mut self, created: Download) -> Result<String, EngineError> {

@@ -560,7 +560,7 @@ async fn write_fresh(
     sink.close(on_event).await
 }
 
-/// Where a `206` body continues the `.part`.
+/// The position at which a `206` body continues the `.part`.
 #[derive(Debug, Clone, Copy)]
 struct Resume {
     /// Bytes on disk.

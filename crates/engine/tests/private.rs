@@ -17,7 +17,7 @@ use support::{fast_options, sha256_hex, Setup};
 /// Maximum time one job may take in this suite.
 const JOB_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The larger sample, so a throttled transfer lasts long enough to change things midway.
+/// Returns the larger sample, so a throttled transfer lasts long enough to change things midway.
 fn large_sample() -> Vec<u8> {
     std::fs::read(support::samples_dir().join("fractal-dive.mp4")).expect("sample mp4")
 }

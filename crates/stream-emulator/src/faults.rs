@@ -43,11 +43,11 @@ pub enum DeliveryFault {
     /// connection closes with a FIN instead of a reset.
     CloseAt(u64),
     /// Responds to a `Range` request with 200 and the whole file, as servers that ignore ranges do.
-    /// A request without `Range` is answered normally.
+    /// A request without `Range` is served normally.
     IgnoreRange,
     /// Responds to a `Range` request with 206 whose `Content-Range` starts elsewhere and the bytes
     /// from that start: byte 0 when the request starts later, otherwise the middle of the
-    /// requested range. A request without a satisfiable range is answered normally.
+    /// requested range. A request without a satisfiable range is served normally.
     WrongContentRange,
     /// Responds with this status and an error body instead of the file.
     Status {
@@ -123,7 +123,7 @@ fn validate_error_status(status: u16) -> Result<(), Error> {
 pub struct DeliveryRecord {
     /// Uid of the video (also when the URL carried a signed token).
     pub uid: String,
-    /// Which file was requested.
+    /// The requested file.
     pub kind: DownloadType,
     /// `GET` or `HEAD`.
     pub method: String,

@@ -28,7 +28,7 @@ const MAX_CHUNK: usize = 64 * 1024;
 /// controls are checked often.
 const CHUNKS_PER_SECOND: u64 = 20;
 
-/// Longest time a silenced body keeps its connection open.
+/// Maximum time a silenced body keeps its connection open.
 const SILENCE_LIMIT: Duration = Duration::from_secs(120);
 
 /// Pause before a body ends early. hyper drops a connection whose body fails or ends short
@@ -111,7 +111,7 @@ struct Sender {
     done: bool,
 }
 
-/// Where a body goes and which fault it carries.
+/// The destination of a body and the fault it carries.
 pub(crate) struct BodyTarget {
     pub uid: String,
     pub peer: SocketAddr,
@@ -194,7 +194,7 @@ impl Sender {
         Some(Ok(chunk))
     }
 
-    /// Ends the body the way its fault says once the allowed bytes are out.
+    /// Ends the body as its fault specifies, once the allowed bytes are sent.
     async fn end_by_fault(&mut self) -> Option<io::Result<Bytes>> {
         match self.fault {
             BodyFault::ResetAfter(_) => {
