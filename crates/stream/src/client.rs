@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, AUTHORIZATION, RETRY_AFTER};
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -245,6 +245,54 @@ impl StreamClient {
         };
         let _: Success<serde_json::Value> = self.call(Method::DELETE, &path, &[], &what).await?;
         Ok(())
+    }
+
+    /// Sends an authenticated `GET` to an endpoint that returns a raw body instead of the
+    /// envelope, such as a caption's WebVTT, and returns that body. The body of a failure status
+    /// is parsed as an envelope, like the responses of every other call.
+    pub(crate) async fn get_raw(
+        &self,
+        path: &str,
+        accept: &str,
+        what: &str,
+    ) -> Result<Vec<u8>, Error> {
+        let url = format!(
+            "{}/accounts/{}{}",
+            self.config.api_base, self.config.account_id, path
+        );
+        let request_name = format!("GET {path}");
+        debug!(request = %request_name, "calling the Stream API");
+
+        let response = self
+            .http
+            .get(&url)
+            .header(
+                AUTHORIZATION,
+                format!("Bearer {}", self.config.api_token.expose()),
+            )
+            .header(ACCEPT, accept)
+            .send()
+            .await
+            .map_err(|e| self.network_error(e))?;
+        self.clock.observe(response.headers());
+        let status = response.status();
+        let retry_after = retry_after(response.headers());
+        let body = response.bytes().await.map_err(|e| self.network_error(e))?;
+
+        if status.is_success() {
+            return Ok(body.to_vec());
+        }
+        match parse_envelope::<serde_json::Value>(&request_name, status, retry_after, &body, what) {
+            Err(error) => Err(error),
+            // A failure status with a success envelope is still a failure.
+            Ok(_) => Err(Error::from_api_failure(
+                &request_name,
+                status.as_u16(),
+                Vec::new(),
+                retry_after,
+                what,
+            )),
+        }
     }
 
     /// Sends one API request under `/accounts/{account_id}` and parses the envelope.

@@ -14,12 +14,15 @@
 //!
 //! - [`StreamClient::create_signing_key`], [`StreamClient::create_token`]: signing keys and
 //!   API-signed tokens for videos that require signed URLs.
+//! - [`StreamClient::captions`], [`StreamClient::caption_vtt`]: caption tracks ([`Caption`])
+//!   and their WebVTT text.
 //! - [`ServerClock`]: the server's time, estimated from each response's `Date` header, so
 //!   tokens are valid even when the local clock is off.
 //!
 //! Secrets: the API token lives in [`ApiToken`], key material and tokens in [`SecretText`];
 //! their `Debug` and `Display` print a redaction, and no error message ever includes them.
 
+mod captions;
 mod client;
 mod clock;
 mod error;
@@ -29,6 +32,7 @@ pub mod list;
 mod token;
 mod types;
 
+pub use captions::{is_webvtt, Caption, CaptionStatus};
 pub use client::{ClientConfig, StreamClient, DEFAULT_API_BASE};
 pub use clock::{local_now_unix, ServerClock, LARGE_SKEW_SECS};
 pub use error::{ApiMessage, Error};

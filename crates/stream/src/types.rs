@@ -115,6 +115,8 @@ pub struct VideoStatus {
 #[serde(rename_all = "kebab-case")]
 #[ts(export)]
 pub enum VideoState {
+    // The wire name has no hyphen, unlike `live-inprogress`.
+    #[serde(rename = "pendingupload")]
     PendingUpload,
     Downloading,
     Queued,
@@ -308,6 +310,27 @@ impl<'de> Deserialize<'de> for Downloads {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn video_state_round_trips() {
+        for wire in [
+            "pendingupload",
+            "downloading",
+            "queued",
+            "inprogress",
+            "ready",
+            "error",
+            "live-inprogress",
+            "somethingnew",
+        ] {
+            let state: VideoState = serde_json::from_value(serde_json::json!(wire)).unwrap();
+            assert_eq!(state.as_str(), wire);
+            assert_eq!(
+                serde_json::to_value(&state).unwrap(),
+                serde_json::json!(wire)
+            );
+        }
+    }
 
     #[test]
     fn video_parses_full_payload() {
