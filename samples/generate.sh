@@ -10,6 +10,9 @@
 # x264's output depends on its thread count. A different ffmpeg or x264 version may still
 # produce different bytes.
 #
+# Each sample also gets a NAME.jpg still (480x270, the frame at 1 s), which the emulator serves
+# as the video's thumbnail. The WebVTT captions (NAME.LANGUAGE.vtt) are written by hand.
+#
 # Usage: samples/generate.sh            (writes next to this script)
 # Requires: ffmpeg with libx264 and the native aac encoder.
 set -euo pipefail
@@ -48,6 +51,18 @@ encode() {
         "$name.m4a"
 }
 
+# thumbnail NAME: a small JPEG of the frame at 1 s, 270 pixels high like the thumbnails
+# Offstream requests, at a low quality setting so all three stay under 20 KB together.
+thumbnail() {
+    local name=$1
+
+    ffmpeg -hide_banner -loglevel error -y \
+        -ss 1 -i "$name.mp4" -frames:v 1 \
+        -vf scale=-2:270 -q:v 12 -map_metadata -1 \
+        -fflags +bitexact -flags:v +bitexact \
+        "$name.jpg"
+}
+
 encode aurora-bars 10 \
     "smptebars=size=$SIZE:rate=$RATE" \
     "sine=frequency=440:sample_rate=44100"
@@ -60,4 +75,8 @@ encode fractal-dive 6 \
     "mandelbrot=size=$SIZE:rate=$RATE:maxiter=256" \
     "sine=frequency=330:sample_rate=44100"
 
-ls -l ./*.mp4 ./*.m4a
+for name in aurora-bars harbor-pattern fractal-dive; do
+    thumbnail "$name"
+done
+
+ls -l ./*.mp4 ./*.m4a ./*.jpg

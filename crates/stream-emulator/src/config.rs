@@ -58,6 +58,9 @@ pub struct EmulatorConfig {
     pub seed: Seed,
     /// Extra synthetic videos added after the seed; they share the sample bytes, so 10,000 is cheap.
     pub synthetic_videos: usize,
+    /// Adds one video per [`crate::hostile_titles`] entry after the synthetic ones: titles that
+    /// are reserved, illegal, invisible, too long or duplicated as file names.
+    pub hostile_titles: bool,
     /// Time from creating a download to `ready`; `percentComplete` rises linearly over it.
     pub prepare_time: Duration,
     /// Whether list bounds are exclusive or inclusive.
@@ -86,6 +89,7 @@ impl Default for EmulatorConfig {
             port: 0,
             seed: Seed::Samples,
             synthetic_videos: 0,
+            hostile_titles: false,
             prepare_time: Duration::from_secs(3),
             list_bounds: Bounds::Exclusive,
             numbers_as_strings: false,
@@ -152,6 +156,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("port", &self.port)
             .field("seed", &self.seed)
             .field("synthetic_videos", &self.synthetic_videos)
+            .field("hostile_titles", &self.hostile_titles)
             .field("prepare_time", &self.prepare_time)
             .field("list_bounds", &self.list_bounds)
             .field("numbers_as_strings", &self.numbers_as_strings)

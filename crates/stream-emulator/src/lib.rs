@@ -5,8 +5,14 @@
 //!   bounds, one video, the downloads endpoints, signing keys and signed tokens, all in the v4
 //!   JSON envelope with the authentication errors of the real service;
 //! - the delivery host at the root: `/{id}/downloads/default.mp4` and `/{id}/downloads/audio.m4a`
-//!   with real MP4/M4A bytes, byte ranges, `ETag` and HTML error pages, where `id` is a uid or
-//!   a signed RS256 token that the emulator verifies itself.
+//!   with real MP4/M4A bytes, byte ranges, `ETag` and HTML error pages, and
+//!   `/{id}/thumbnails/thumbnail.jpg` with a real JPEG, where `id` is a uid or a signed RS256
+//!   token that the emulator verifies itself.
+//!
+//! The API also lists caption tracks and returns their WebVTT text ([`Caption`]), marks live
+//! recordings (`liveInput`) and refuses downloads of those of 4 hours or more.
+//! [`hostile_titles`] lists titles that are dangerous as file names;
+//! [`EmulatorConfig::hostile_titles`] seeds one video per title.
 //!
 //! Main types: [`EmulatorConfig`] (credentials, seed, wire-format variants, clock offset),
 //! [`Emulator::start`] and the [`RunningEmulator`] handle. The handle changes the library while
@@ -41,6 +47,7 @@ mod clock;
 mod config;
 mod error;
 mod faults;
+mod hostile;
 mod http;
 mod keys;
 mod media;
@@ -60,10 +67,13 @@ pub use config::{
 };
 pub use error::Error;
 pub use faults::{ApiFault, DeliveryFault, DeliveryRecord};
+pub use hostile::hostile_titles;
 pub use media::MediaFile;
 pub use model::{
-    DownloadScript, DownloadStatus, DownloadType, VideoSpec, VideoState, VideoSummary,
+    Caption, CaptionStatus, DownloadScript, DownloadStatus, DownloadType, VideoSpec, VideoState,
+    VideoSummary,
 };
 pub use mp4::Mp4Info;
 pub use rate_limit::RateLimit;
 pub use server::{ApiEndpointCounts, Emulator, RunningEmulator, TrafficCounters};
+pub use store::LIVE_DOWNLOAD_MAX_SECONDS;

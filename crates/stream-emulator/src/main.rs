@@ -40,6 +40,11 @@ struct Args {
     #[arg(long, value_name = "N", default_value_t = 0)]
     videos: usize,
 
+    /// Add one video per title that is dangerous as a file name (CON, a/b\c, .., control
+    /// characters, 250 CJK characters, duplicates differing only in case or normalization).
+    #[arg(long)]
+    hostile_titles: bool,
+
     /// Seconds a download takes to become ready after it is requested.
     #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]
     prepare_seconds: f64,
@@ -186,6 +191,7 @@ fn config_from_args(args: Args) -> Result<EmulatorConfig, String> {
         port: args.port,
         seed: args.media_dir.map_or(Seed::Samples, Seed::Folder),
         synthetic_videos: args.videos,
+        hostile_titles: args.hostile_titles,
         prepare_time: Duration::from_secs_f64(args.prepare_seconds),
         list_bounds: if args.inclusive_bounds {
             Bounds::Inclusive

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use bytes::Bytes;
 use time::OffsetDateTime;
 
 use crate::media::MediaFile;
@@ -179,10 +180,67 @@ pub enum DownloadScript {
     },
 }
 
+/// State of a caption track (`status` on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CaptionStatus {
+    /// `ready`: the WebVTT file can be fetched.
+    Ready,
+    /// `inprogress`: Stream is still generating it.
+    InProgress,
+    /// `error`: generation failed.
+    Error,
+}
+
+impl CaptionStatus {
+    /// Returns the wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaptionStatus::Ready => "ready",
+            CaptionStatus::InProgress => "inprogress",
+            CaptionStatus::Error => "error",
+        }
+    }
+}
+
+/// A caption track of a video: the fields `GET .../captions` lists and the WebVTT text that
+/// `GET .../captions/{language}/vtt` returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caption {
+    /// BCP 47 language tag, such as `en` or `pt-BR`. A video has one track per language.
+    pub language: String,
+    /// Name shown in players, in the track's own language, such as `日本語`.
+    pub label: String,
+    /// True for captions Stream generated with speech recognition.
+    pub generated: bool,
+    /// Generation state.
+    pub status: CaptionStatus,
+    /// The body of the `vtt` endpoint, served as is, so a test can serve text that is not
+    /// WebVTT.
+    pub vtt: String,
+}
+
+impl Caption {
+    /// Returns a ready, uploaded (not generated) track.
+    pub fn ready(
+        language: impl Into<String>,
+        label: impl Into<String>,
+        vtt: impl Into<String>,
+    ) -> Self {
+        Self {
+            language: language.into(),
+            label: label.into(),
+            generated: false,
+            status: CaptionStatus::Ready,
+            vtt: vtt.into(),
+        }
+    }
+}
+
 /// Description of a video to add with [`crate::RunningEmulator::add_video`].
 ///
-/// `VideoSpec::default()` is a ready, public copy of the first sample with its audio, created
-/// now and without a name. Set the fields that matter to the test.
+/// `VideoSpec::default()` is a ready, public copy of the first sample with its audio and
+/// thumbnail, created now, without a name, captions or live input. Set the fields that matter
+/// to the test.
 #[derive(Debug, Clone)]
 pub struct VideoSpec {
     /// `meta.name`; `None` leaves it out, as for uploads that never set one.
@@ -203,6 +261,15 @@ pub struct VideoSpec {
     pub state: VideoState,
     /// `requireSignedURLs`: uid-only delivery URLs return 401, so only signed tokens fetch it.
     pub require_signed_urls: bool,
+    /// The bytes served as `thumbnails/thumbnail.jpg`. The `Content-Type` is sniffed from
+    /// them (JPEG, PNG, WebP, else HTML or `application/octet-stream`), so a test can serve an
+    /// error page in place of a picture.
+    pub thumbnail: Bytes,
+    /// Caption tracks, listed in this order.
+    pub captions: Vec<Caption>,
+    /// `liveInput`: the id of the live input that recorded the video. A live recording of
+    /// [`crate::LIVE_DOWNLOAD_MAX_SECONDS`] or more gets no downloads.
+    pub live_input: Option<String>,
 }
 
 impl Default for VideoSpec {
@@ -218,6 +285,9 @@ impl Default for VideoSpec {
             duration: None,
             state: VideoState::Ready,
             require_signed_urls: false,
+            thumbnail: sample.thumbnail.clone(),
+            captions: Vec::new(),
+            live_input: None,
         }
     }
 }

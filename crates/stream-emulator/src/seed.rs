@@ -1,8 +1,10 @@
 //! Builds the starting library: the embedded samples, a folder of MP4 files, synthetic videos,
 //! and videos added at run time from a [`VideoSpec`].
 //!
-//! Sample videos copy `requireSignedURLs` from `samples/samples.json`; synthetic videos are
-//! public even when they share a private sample's bytes.
+//! Sample videos copy `requireSignedURLs` from `samples/samples.json` and have the samples'
+//! thumbnails and captions. Synthetic videos share a sample's bytes and thumbnail but have no
+//! captions, and are public even when the sample is private. Hostile-title videos
+//! ([`crate::hostile_titles`]) are synthetic videos with those titles.
 //!
 //! Folder rules: every `*.mp4` (any case) directly in the folder becomes a ready, public video
 //! named after the file stem, with the duration and picture size from its MP4 header and its
@@ -18,6 +20,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::config::{EmulatorConfig, Seed};
 use crate::error::Error;
+use crate::hostile::hostile_titles;
 use crate::media::MediaFile;
 use crate::model::{VideoSpec, VideoState};
 use crate::samples;
@@ -52,6 +55,9 @@ pub(crate) fn initial_videos(config: &EmulatorConfig) -> Result<Vec<Video>, Erro
         Seed::Empty => Vec::new(),
     };
     videos.extend(synthetic_videos(config.synthetic_videos, now));
+    if config.hostile_titles {
+        videos.extend(hostile_videos(now));
+    }
     assign_stable_uids(&config.account_id, &mut videos);
     Ok(videos)
 }
@@ -106,6 +112,9 @@ pub(crate) fn video_from_spec(spec: VideoSpec) -> Video {
         require_signed_urls: spec.require_signed_urls,
         media: spec.media,
         audio: spec.audio,
+        thumbnail: spec.thumbnail,
+        captions: spec.captions,
+        live_input: spec.live_input,
         downloads: BTreeMap::new(),
     }
 }
@@ -138,6 +147,8 @@ fn sample_videos(now: OffsetDateTime) -> Vec<Video> {
                 media: sample.video.clone(),
                 audio: Some(sample.audio.clone()),
                 require_signed_urls: sample.require_signed_urls,
+                thumbnail: sample.thumbnail.clone(),
+                captions: sample.captions.clone(),
                 ..VideoSpec::default()
             })
         })
@@ -164,6 +175,23 @@ fn synthetic_videos(count: usize, now: OffsetDateTime) -> Vec<Video> {
                 created: Some(created),
                 media: sample.video.clone(),
                 audio: Some(sample.audio.clone()),
+                thumbnail: sample.thumbnail.clone(),
+                ..VideoSpec::default()
+            })
+        })
+        .collect()
+}
+
+/// Returns one public video per hostile title, created a minute apart, one hour before `now`.
+fn hostile_videos(now: OffsetDateTime) -> Vec<Video> {
+    hostile_titles()
+        .into_iter()
+        .enumerate()
+        .map(|(index, title)| {
+            video_from_spec(VideoSpec {
+                name: Some(title),
+                filename: Some(format!("hostile-{:03}.mp4", index + 1)),
+                created: Some(now - Duration::hours(1) - Duration::minutes(index as i64)),
                 ..VideoSpec::default()
             })
         })
@@ -315,6 +343,36 @@ mod tests {
         let times: std::collections::HashSet<_> = videos.iter().map(|v| v.created).collect();
         assert_eq!(names.len(), 500);
         assert_eq!(times.len(), 500);
+    }
+
+    #[test]
+    fn hostile_seed_adds_every_title() {
+        let config = EmulatorConfig {
+            seed: Seed::Empty,
+            hostile_titles: true,
+            ..EmulatorConfig::default()
+        };
+
+        let videos = initial_videos(&config).unwrap();
+
+        let names: Vec<Option<String>> = videos.iter().map(|v| v.name.clone()).collect();
+        let expected: Vec<Option<String>> = hostile_titles().into_iter().map(Some).collect();
+        assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn sample_seed_has_captions_and_thumbnails() {
+        let videos = initial_videos(&EmulatorConfig::default()).unwrap();
+
+        let captioned = videos.iter().filter(|v| !v.captions.is_empty()).count();
+        assert!(captioned >= 1);
+        for video in &videos {
+            assert!(
+                video.thumbnail.starts_with(&[0xFF, 0xD8, 0xFF]),
+                "{:?}",
+                video.name
+            );
+        }
     }
 
     #[test]

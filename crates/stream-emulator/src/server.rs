@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::faults::{ApiFault, DeliveryFault, DeliveryRecord};
 use crate::http::{self, ApiEndpoint, Counters, ResettableListener, Shared};
 use crate::model::{
-    DownloadScript, DownloadStatus, DownloadType, VideoSpec, VideoState, VideoSummary,
+    Caption, DownloadScript, DownloadStatus, DownloadType, VideoSpec, VideoState, VideoSummary,
 };
 use crate::seed;
 use crate::store::Store;
@@ -99,6 +99,8 @@ pub struct TrafficCounters {
     pub api_requests: u64,
     /// Requests to the delivery host.
     pub delivery_requests: u64,
+    /// Requests for a thumbnail on the delivery host (also counted in `delivery_requests`).
+    pub thumbnail_requests: u64,
     /// Download body bytes handed to the network; a cut or aborted body counts only what left.
     pub delivery_bytes: u64,
     /// Calls of the token endpoint that passed authentication, including rejected ones.
@@ -130,6 +132,8 @@ pub struct ApiEndpointCounts {
     pub token: u64,
     /// Everything under `.../stream/keys`.
     pub keys: u64,
+    /// Everything under `.../stream/{uid}/captions`.
+    pub captions: u64,
     /// Paths that match none of the above.
     pub other: u64,
 }
@@ -181,6 +185,16 @@ impl RunningEmulator {
     /// Removes a video and its downloads; returns false for an unknown uid.
     pub fn remove_video(&self, uid: &str) -> bool {
         self.shared.store().remove(uid)
+    }
+
+    /// Renames a video (`meta.name`; `None` removes the name); returns false for an unknown uid.
+    pub fn rename_video(&self, uid: &str, name: Option<&str>) -> bool {
+        self.shared.store().rename(uid, name.map(str::to_owned))
+    }
+
+    /// Replaces a video's caption tracks. Returns false for an unknown uid.
+    pub fn set_captions(&self, uid: &str, captions: Vec<Caption>) -> bool {
+        self.shared.store().set_captions(uid, captions)
     }
 
     /// Changes a video's processing state, e.g. `inprogress` to `ready`; returns false for an
@@ -242,6 +256,7 @@ impl RunningEmulator {
         TrafficCounters {
             api_requests: counters.api_requests.load(Ordering::Relaxed),
             delivery_requests: counters.delivery_requests.load(Ordering::Relaxed),
+            thumbnail_requests: Counters::get(&counters.thumbnail_requests),
             delivery_bytes: counters.delivered_bytes.load(Ordering::Relaxed),
             token_requests: counters.token_requests.load(Ordering::Relaxed),
             rate_limited: Counters::get(&counters.rate_limited),
@@ -264,6 +279,7 @@ impl RunningEmulator {
             downloads_delete: count(ApiEndpoint::DownloadsDelete),
             token: count(ApiEndpoint::Token),
             keys: count(ApiEndpoint::Keys),
+            captions: count(ApiEndpoint::Captions),
             other: count(ApiEndpoint::Other),
         }
     }

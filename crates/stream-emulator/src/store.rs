@@ -11,9 +11,17 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
+use bytes::Bytes;
+
 use crate::config::Bounds;
 use crate::media::MediaFile;
-use crate::model::{DownloadScript, DownloadStatus, DownloadType, VideoState, VideoSummary};
+use crate::model::{
+    Caption, DownloadScript, DownloadStatus, DownloadType, VideoState, VideoSummary,
+};
+
+/// Duration from which a live recording gets no downloads: 4 hours, in seconds. The real
+/// service prepares MP4 downloads only for live recordings shorter than that.
+pub const LIVE_DOWNLOAD_MAX_SECONDS: f64 = 4.0 * 3600.0;
 
 /// A video with everything the API and the delivery host need.
 #[derive(Debug, Clone)]
@@ -31,6 +39,9 @@ pub(crate) struct Video {
     pub require_signed_urls: bool,
     pub media: MediaFile,
     pub audio: Option<MediaFile>,
+    pub thumbnail: Bytes,
+    pub captions: Vec<Caption>,
+    pub live_input: Option<String>,
     pub downloads: BTreeMap<DownloadType, Download>,
 }
 
@@ -41,6 +52,22 @@ impl Video {
             DownloadType::Default => Some(&self.media),
             DownloadType::Audio => self.audio.as_ref(),
         }
+    }
+
+    /// Returns true for a live recording of [`LIVE_DOWNLOAD_MAX_SECONDS`] or more.
+    pub fn is_long_live_recording(&self) -> bool {
+        self.live_input.is_some()
+            && self
+                .duration
+                .is_some_and(|seconds| seconds >= LIVE_DOWNLOAD_MAX_SECONDS)
+    }
+
+    /// Returns the caption track for a language tag, compared without regard to ASCII case
+    /// because BCP 47 tags are case-insensitive.
+    pub fn caption(&self, language: &str) -> Option<&Caption> {
+        self.captions
+            .iter()
+            .find(|caption| caption.language.eq_ignore_ascii_case(language))
     }
 
     pub fn summary(&self) -> VideoSummary {
@@ -123,11 +150,13 @@ impl Download {
 }
 
 /// Reason a download could not be created.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum CreateDownloadError {
     VideoNotFound,
     VideoNotReady(VideoState),
     NoAudio,
+    /// A live recording of [`LIVE_DOWNLOAD_MAX_SECONDS`] or more, with its duration in seconds.
+    LiveRecordingTooLong(f64),
 }
 
 /// Filters, bounds and page size of one list request.
@@ -231,6 +260,26 @@ impl Store {
             .collect()
     }
 
+    /// Sets `meta.name` (`None` removes it) and bumps `modified`, as an edit through the API
+    /// would; returns false for an unknown uid.
+    pub fn rename(&mut self, uid: &str, name: Option<String>) -> bool {
+        let Some(video) = self.videos.get_mut(uid) else {
+            return false;
+        };
+        video.name = name;
+        video.modified = now_micros();
+        true
+    }
+
+    /// Replaces the caption tracks. Returns false for an unknown uid.
+    pub fn set_captions(&mut self, uid: &str, captions: Vec<Caption>) -> bool {
+        let Some(video) = self.videos.get_mut(uid) else {
+            return false;
+        };
+        video.captions = captions;
+        true
+    }
+
     pub fn set_state(&mut self, uid: &str, state: VideoState) -> bool {
         let Some(video) = self.videos.get_mut(uid) else {
             return false;
@@ -290,6 +339,10 @@ impl Store {
             .ok_or(CreateDownloadError::VideoNotFound)?;
         if video.state != VideoState::Ready {
             return Err(CreateDownloadError::VideoNotReady(video.state));
+        }
+        if video.is_long_live_recording() {
+            let seconds = video.duration.unwrap_or_default();
+            return Err(CreateDownloadError::LiveRecordingTooLong(seconds));
         }
         if video.media_for(kind).is_none() {
             return Err(CreateDownloadError::NoAudio);
@@ -361,6 +414,9 @@ mod tests {
             require_signed_urls: false,
             media: MediaFile::from_bytes(&b"x"[..]),
             audio: None,
+            thumbnail: Bytes::new(),
+            captions: Vec::new(),
+            live_input: None,
             downloads: BTreeMap::new(),
         }
     }

@@ -86,6 +86,16 @@ async fn first_line_is_api_base() {
 }
 
 #[tokio::test]
+async fn hostile_titles_flag() {
+    let running = spawn(&["--hostile-titles"]);
+
+    let body = list(&running.api_base, "include_counts=true").await;
+
+    let expected = stream_emulator::hostile_titles().len() + stream_emulator::samples::all().len();
+    assert_eq!(body["total"], expected);
+}
+
+#[tokio::test]
 async fn media_dir_seeds_files() {
     let dir = tempfile::tempdir().unwrap();
     let sample = concat!(

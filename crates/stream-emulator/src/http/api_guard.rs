@@ -31,12 +31,13 @@ pub(crate) enum ApiEndpoint {
     DownloadsDelete,
     Token,
     Keys,
+    Captions,
     Other,
 }
 
 impl ApiEndpoint {
     /// Number of variants, the length of the counter array.
-    pub const COUNT: usize = 8;
+    pub const COUNT: usize = 9;
 
     /// Classifies a request by method and path (with or without the `/client/v4` prefix).
     pub fn classify(method: &Method, path: &str) -> Self {
@@ -52,6 +53,7 @@ impl ApiEndpoint {
             ["keys", ..] => ApiEndpoint::Keys,
             [_uid] => ApiEndpoint::Video,
             [_uid, "token"] => ApiEndpoint::Token,
+            [_uid, "captions", ..] => ApiEndpoint::Captions,
             [_uid, "downloads", ..] => match *method {
                 Method::POST => ApiEndpoint::DownloadsCreate,
                 Method::DELETE => ApiEndpoint::DownloadsDelete,

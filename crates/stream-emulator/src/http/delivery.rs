@@ -62,17 +62,28 @@ pub(crate) struct TokenContext<'a> {
     pub peer: IpAddr,
 }
 
+/// Kind of file a delivery request is for, which decides whether a token needs
+/// `downloadable: true`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DeliveryKind {
+    /// `downloads/default.mp4` or `downloads/audio.m4a`: the token needs `downloadable`.
+    Download,
+    /// `thumbnails/thumbnail.jpg`: any valid token for the video will do.
+    Thumbnail,
+}
+
 /// Maps the id segment of a delivery URL to the uid of a video that may be served.
 ///
 /// A uid is served unless its video requires signed URLs. A token (any id with a dot) goes
 /// through these checks in order: RS256 only, `kid` known and not revoked, signature, `sub`
 /// names a video, and `nbf`/`exp` against the emulator clock with no leeway. Then come
-/// `downloadable: true` (every delivery path is a download) and `accessRules`. Tokens are
-/// accepted for public videos too.
+/// `downloadable: true` (download paths only) and `accessRules`. Tokens are accepted for
+/// public videos too.
 pub(crate) fn resolve_delivery_id(
     store: &Store,
     id: &str,
     context: &TokenContext<'_>,
+    kind: DeliveryKind,
 ) -> Result<Grant, DeliveryRejection> {
     if !looks_like_token(id) {
         let video = store.get(id).ok_or(DeliveryRejection::UnknownId)?;
@@ -95,7 +106,10 @@ pub(crate) fn resolve_delivery_id(
         .ok_or(DeliveryRejection::Token(TokenRejection::UnknownVideo))?;
     token
         .check_validity(context.now)
-        .and_then(|()| token.check_downloadable())
+        .and_then(|()| match kind {
+            DeliveryKind::Download => token.check_downloadable(),
+            DeliveryKind::Thumbnail => Ok(()),
+        })
         .and_then(|()| token.check_access(context.peer))
         .map_err(DeliveryRejection::Token)?;
 
@@ -138,6 +152,7 @@ pub(super) struct ErrorPage {
 }
 
 impl ErrorPage {
+    /// Builds a page; `detail` must already be HTML-safe.
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
         Self {
             status,
@@ -386,7 +401,8 @@ fn look_up(
     };
     let store = shared.store();
 
-    let grant = resolve_delivery_id(&store, id, &context).map_err(rejection_page)?;
+    let grant = resolve_delivery_id(&store, id, &context, DeliveryKind::Download)
+        .map_err(rejection_page)?;
     let uid = grant.uid;
     let video = store
         .get(&uid)
@@ -432,7 +448,7 @@ fn look_up(
 }
 
 /// Renders a rejected delivery id; token rejections are logged by name, never with the token.
-fn rejection_page(rejection: DeliveryRejection) -> ErrorPage {
+pub(super) fn rejection_page(rejection: DeliveryRejection) -> ErrorPage {
     match rejection {
         DeliveryRejection::UnknownId => ErrorPage::new(StatusCode::NOT_FOUND, "No such video."),
         DeliveryRejection::SignedUrlRequired => ErrorPage::new(

@@ -4,7 +4,8 @@
 //! on the bare path creates `default` (the documented backwards-compatible behaviour); `POST`
 //! on `/{download_type}` creates `default` or `audio`. Both return the created type's entry,
 //! keyed, unless `flat_download_create` makes the bare `POST` return the flat entry. `DELETE`
-//! returns the string `"ok"`, also when no such download existed (an emulator choice).
+//! returns the string `"ok"`, also when no such download existed (an emulator choice). A
+//! `POST` for a live recording of 4 hours or more gets 400 with code 10018, for either type.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,7 +15,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use super::envelope::{success, ApiError, NO_AUDIO_CODE, VIDEO_NOT_READY_CODE};
+use super::envelope::{
+    success, ApiError, LIVE_RECORDING_TOO_LONG_CODE, NO_AUDIO_CODE, VIDEO_NOT_READY_CODE,
+};
 use super::Shared;
 use crate::model::DownloadType;
 use crate::store::{CreateDownloadError, Video};
@@ -102,6 +105,15 @@ fn create(shared: &Shared, uid: &str, kind: DownloadType) -> Result<Value, ApiEr
                 StatusCode::BAD_REQUEST,
                 NO_AUDIO_CODE,
                 format!("Video {uid} has no audio track, so it has no audio download"),
+            ),
+            CreateDownloadError::LiveRecordingTooLong(seconds) => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                LIVE_RECORDING_TOO_LONG_CODE,
+                format!(
+                    "Video {uid} is a live recording of {:.1} hours; downloads are available \
+                     only for live recordings shorter than 4 hours",
+                    seconds / 3600.0
+                ),
             ),
         });
     if let Err(error) = &created {

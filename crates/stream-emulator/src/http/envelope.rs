@@ -44,6 +44,10 @@ pub const SIGNING_KEY_LIMIT_CODE: u32 = 10015;
 pub const INTERNAL_ERROR_CODE: u32 = 10016;
 /// Emulator choice: an error status injected with `inject_api_fault` or a delivery fault.
 pub const INJECTED_FAULT_CODE: u32 = 10017;
+/// Emulator choice: a download requested for a live recording of 4 hours or more.
+pub const LIVE_RECORDING_TOO_LONG_CODE: u32 = 10018;
+/// Emulator choice: no caption in that language, or none ready yet.
+pub const CAPTION_NOT_FOUND_CODE: u32 = 10019;
 
 /// A failed API call, rendered as a v4 failure envelope.
 #[derive(Debug, Clone)]

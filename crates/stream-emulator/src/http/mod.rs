@@ -12,6 +12,7 @@
 
 mod api_guard;
 mod auth;
+mod captions;
 mod connection;
 mod delivery;
 mod delivery_faults;
@@ -20,6 +21,7 @@ mod envelope;
 mod keys;
 mod list;
 mod range;
+mod thumbnail;
 mod token;
 mod transfer;
 mod video;
@@ -107,6 +109,8 @@ impl Shared {
 pub(crate) struct Counters {
     pub api_requests: AtomicU64,
     pub delivery_requests: AtomicU64,
+    /// Requests for a thumbnail; they count as delivery requests too.
+    pub thumbnail_requests: AtomicU64,
     pub delivered_bytes: AtomicU64,
     pub token_requests: AtomicU64,
     /// API replies with status 429, from the rate limit or an injected fault.
@@ -149,6 +153,18 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             post(token::create_token),
         )
         .route(
+            "/accounts/{account_id}/stream/{uid}/captions",
+            get(captions::list_captions),
+        )
+        .route(
+            "/accounts/{account_id}/stream/{uid}/captions/{language}",
+            get(captions::get_caption),
+        )
+        .route(
+            "/accounts/{account_id}/stream/{uid}/captions/{language}/vtt",
+            get(captions::get_caption_vtt),
+        )
+        .route(
             "/accounts/{account_id}/stream/keys",
             get(keys::list_keys).post(keys::create_key),
         )
@@ -165,6 +181,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .nest("/client/v4", api)
         .route("/{id}/downloads/{file}", get(delivery::serve_download))
+        .route("/{id}/thumbnails/{file}", get(thumbnail::serve_thumbnail))
         .fallback(delivery::not_found)
         .layer(from_fn_with_state(Arc::clone(&shared), add_date_header))
         .with_state(shared)

@@ -2,8 +2,8 @@
 //!
 //! The object carries the field set of real replies: `duration` and `input` are -1 while
 //! unknown, `status.pctComplete` is a string, and `thumbnail`, `preview` and `playback` appear
-//! only once the video is ready. Those three URLs point at the emulator, which does not serve
-//! them (they return 404).
+//! only once the video is ready. Those three URLs point at the emulator, which serves only the
+//! thumbnail (the others return 404). `liveInput` appears only on live recordings.
 
 use std::sync::Arc;
 
@@ -65,6 +65,9 @@ pub fn video_json(video: &Video, origin: &str) -> Value {
         "watermark": null,
     });
 
+    if let Some(live_input) = &video.live_input {
+        object["liveInput"] = json!(live_input);
+    }
     if ready {
         let base = format!("{origin}/{}", video.uid);
         object["thumbnail"] = json!(format!("{base}/thumbnails/thumbnail.jpg"));
