@@ -18,6 +18,10 @@
 //! table (milliseconds), so async code may call it directly. Listing a very large library is
 //! the exception and belongs in `tokio::task::spawn_blocking`.
 
+mod backups;
+mod mirror;
+mod totals;
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::{Mutex, MutexGuard};
@@ -81,6 +85,64 @@ CREATE INDEX jobs_uid_type ON jobs (uid, download_type);
 ALTER TABLE jobs ADD COLUMN notice TEXT;
 CREATE INDEX jobs_state ON jobs (state);
 ",
+    // Version 3: the mirror of each account's video list, the sync bookkeeping, bulk backups,
+    // and the caption files stored next to a library item.
+    r"
+CREATE TABLE videos (
+    account_id          TEXT NOT NULL,
+    uid                 TEXT NOT NULL,
+    name                TEXT NOT NULL,
+    creator             TEXT,
+    created             TEXT NOT NULL,
+    modified            TEXT,
+    duration            REAL,
+    size                INTEGER,
+    state               TEXT NOT NULL,
+    ready_to_stream     INTEGER NOT NULL,
+    require_signed_urls INTEGER NOT NULL,
+    live_input          TEXT,
+    video_json          TEXT NOT NULL,
+    first_seen          TEXT NOT NULL,
+    last_seen           TEXT NOT NULL,
+    change              TEXT CHECK (change IN ('new', 'renamed', 'removed')),
+    previous_name       TEXT,
+    removed_at          TEXT,
+    PRIMARY KEY (account_id, uid)
+) WITHOUT ROWID;
+CREATE INDEX videos_created ON videos (account_id, created);
+
+CREATE TABLE sync_state (
+    account_id     TEXT PRIMARY KEY,
+    last_sync      TEXT NOT NULL,
+    last_full_sync TEXT,
+    summary        TEXT NOT NULL
+);
+
+CREATE TABLE backups (
+    id              INTEGER PRIMARY KEY,
+    account_id      TEXT NOT NULL,
+    download_type   TEXT NOT NULL CHECK (download_type IN ('default', 'audio')),
+    selection       TEXT NOT NULL,
+    restore_account INTEGER NOT NULL,
+    state           TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    finished_at     TEXT
+);
+
+CREATE TABLE backup_items (
+    backup_id        INTEGER NOT NULL REFERENCES backups (id) ON DELETE CASCADE,
+    uid              TEXT NOT NULL,
+    title            TEXT NOT NULL,
+    outcome          TEXT NOT NULL,
+    reason           TEXT,
+    job_id           INTEGER REFERENCES jobs (id) ON DELETE SET NULL,
+    enabled_before   INTEGER,
+    download_deleted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (backup_id, uid)
+);
+
+ALTER TABLE items ADD COLUMN captions TEXT;
+",
 ];
 
 /// One verified file in the library.
@@ -115,6 +177,22 @@ pub struct LibraryItem {
     pub creator: Option<String>,
     /// When the file entered the library (RFC 3339, UTC).
     pub added_at: String,
+    /// Caption files stored next to the media file, empty when the video has none or they
+    /// were not fetched.
+    pub captions: Vec<CaptionFile>,
+}
+
+/// A WebVTT caption file stored next to a library item's media file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CaptionFile {
+    /// BCP 47 language tag, as used in the file name (only letters, digits and `-`).
+    pub language: String,
+    /// Name of the track to show in a player, such as `日本語`.
+    pub label: String,
+    /// File name in the item's folder: `<media stem>.<language>.vtt`.
+    pub file_name: String,
 }
 
 /// The values of a new library item, with the meaning of the [`LibraryItem`] fields of the same
@@ -310,7 +388,47 @@ impl Catalog {
             duration: item.duration,
             creator: item.creator.clone(),
             added_at,
+            captions: Vec::new(),
         })
+    }
+
+    /// Records the caption files of an item. An empty list stores `NULL`.
+    ///
+    /// # Errors
+    /// [`EngineError::Catalog`] when the statement fails, [`EngineError::Internal`] when the
+    /// list cannot be encoded.
+    pub fn set_item_captions(&self, id: i64, captions: &[CaptionFile]) -> Result<(), EngineError> {
+        let json = if captions.is_empty() {
+            None
+        } else {
+            let text = serde_json::to_string(captions).map_err(|error| {
+                EngineError::Internal(format!("the caption list cannot be stored: {error}"))
+            })?;
+            Some(text)
+        };
+        self.lock().execute(
+            "UPDATE items SET captions = ?2 WHERE id = ?1",
+            params![id, json],
+        )?;
+        Ok(())
+    }
+
+    /// Returns the file names of every item's caption files, for choosing unique names.
+    ///
+    /// # Errors
+    /// [`EngineError::Catalog`] when the query fails.
+    pub fn caption_file_names(&self) -> Result<Vec<String>, EngineError> {
+        let connection = self.lock();
+        let mut statement =
+            connection.prepare("SELECT captions FROM items WHERE captions IS NOT NULL")?;
+        let lists = statement
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(lists
+            .iter()
+            .flat_map(|text| captions_from_json(text))
+            .map(|caption| caption.file_name)
+            .collect())
     }
 
     /// Returns one item by id.
@@ -396,12 +514,13 @@ impl Catalog {
         Ok(names)
     }
 
-    /// Deletes an item: first its file (a file that is already gone is fine), then its row.
-    /// Returns false when no item has this id.
+    /// Deletes an item: first its file (a file that is already gone is fine), then its
+    /// caption files, then its row. Returns false when no item has this id.
     ///
     /// # Errors
-    /// [`EngineError::Disk`] when the file exists but cannot be removed (the row is kept, so
-    /// the catalog still lists the file), or [`EngineError::Catalog`].
+    /// [`EngineError::Disk`] when the media file exists but cannot be removed (the row is
+    /// kept, so the catalog still lists the file), or [`EngineError::Catalog`]. A caption file
+    /// that cannot be removed is logged and left, because the row must go with the media file.
     pub fn delete_item(&self, id: i64) -> Result<bool, EngineError> {
         let Some(item) = self.item(id)? else {
             return Ok(false);
@@ -414,6 +533,7 @@ impl Catalog {
             }
             Err(error) => return Err(EngineError::disk(&item.path, error)),
         }
+        crate::captions::remove_files(&item);
 
         self.forget_item(id)?;
         info!(item_id = id, uid = %item.uid, "library item deleted");
@@ -616,7 +736,7 @@ impl Catalog {
 }
 
 const ITEM_COLUMNS: &str = "id, uid, download_type, title, file_name, path, bytes, sha256, \
-                            video_created, duration, creator, added_at";
+                            video_created, duration, creator, added_at, captions";
 
 const JOB_COLUMNS: &str = "id, uid, download_type, title, state, part_path, bytes_done, \
                            bytes_total, error_code, error_message, item_id, created_at, updated_at, \
@@ -636,6 +756,19 @@ fn item_from_row(row: &Row<'_>) -> rusqlite::Result<LibraryItem> {
         duration: row.get(9)?,
         creator: row.get(10)?,
         added_at: row.get(11)?,
+        captions: row
+            .get::<_, Option<String>>(12)?
+            .map(|text| captions_from_json(&text))
+            .unwrap_or_default(),
+    })
+}
+
+/// Reads the JSON caption list of an item. A list this version cannot read counts as no
+/// captions, because they only accompany the media file.
+fn captions_from_json(text: &str) -> Vec<CaptionFile> {
+    serde_json::from_str(text).unwrap_or_else(|error| {
+        debug!(%error, "ignoring an unreadable caption list");
+        Vec::new()
     })
 }
 
@@ -900,6 +1033,110 @@ mod tests {
         assert_eq!(catalog.items().unwrap().len(), 0);
     }
 
+    fn caption(language: &str, file_name: &str) -> CaptionFile {
+        CaptionFile {
+            language: language.to_owned(),
+            label: format!("Label {language}"),
+            file_name: file_name.to_owned(),
+        }
+    }
+
+    #[test]
+    fn captions_round_trip() {
+        let (dir, catalog) = open();
+        let item = catalog
+            .insert_item(&new_item(dir.path(), "u1", "a.mp4"))
+            .unwrap();
+        let captions = vec![caption("en", "a.en.vtt"), caption("ja", "a.ja.vtt")];
+
+        catalog.set_item_captions(item.id, &captions).unwrap();
+
+        assert!(item.captions.is_empty());
+        assert_eq!(catalog.item(item.id).unwrap().unwrap().captions, captions);
+        assert_eq!(
+            catalog.caption_file_names().unwrap(),
+            ["a.en.vtt", "a.ja.vtt"]
+        );
+    }
+
+    #[test]
+    fn empty_captions_store_null() {
+        let (dir, catalog) = open();
+        let item = catalog
+            .insert_item(&new_item(dir.path(), "u1", "a.mp4"))
+            .unwrap();
+        catalog
+            .set_item_captions(item.id, &[caption("en", "a.en.vtt")])
+            .unwrap();
+
+        catalog.set_item_captions(item.id, &[]).unwrap();
+
+        let stored: Option<String> = catalog
+            .lock()
+            .query_row("SELECT captions FROM items WHERE id = ?1", [item.id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(stored, None);
+    }
+
+    #[test]
+    fn unreadable_captions_read_as_none() {
+        let (dir, catalog) = open();
+        let item = catalog
+            .insert_item(&new_item(dir.path(), "u1", "a.mp4"))
+            .unwrap();
+        catalog
+            .lock()
+            .execute(
+                "UPDATE items SET captions = '{not json' WHERE id = ?1",
+                [item.id],
+            )
+            .unwrap();
+
+        assert!(catalog.item(item.id).unwrap().unwrap().captions.is_empty());
+    }
+
+    #[test]
+    fn delete_item_removes_caption_files() {
+        let (dir, catalog) = open();
+        let item = catalog
+            .insert_item(&new_item(dir.path(), "u1", "a.mp4"))
+            .unwrap();
+        std::fs::write(&item.path, b"video").unwrap();
+        std::fs::write(dir.path().join("a.en.vtt"), b"WEBVTT\n").unwrap();
+        catalog
+            .set_item_captions(
+                item.id,
+                &[caption("en", "a.en.vtt"), caption("ja", "a.ja.vtt")],
+            )
+            .unwrap();
+
+        assert!(catalog.delete_item(item.id).unwrap());
+
+        assert!(!dir.path().join("a.en.vtt").exists());
+        assert_eq!(catalog.item(item.id).unwrap(), None);
+    }
+
+    #[test]
+    fn delete_item_keeps_caption_outside_folder() {
+        let (dir, catalog) = open();
+        let library = dir.path().join("library");
+        std::fs::create_dir_all(&library).unwrap();
+        let item = catalog
+            .insert_item(&new_item(&library, "u1", "a.mp4"))
+            .unwrap();
+        let outside = dir.path().join("keep.vtt");
+        std::fs::write(&outside, b"WEBVTT\n").unwrap();
+        catalog
+            .set_item_captions(item.id, &[caption("en", "../keep.vtt")])
+            .unwrap();
+
+        catalog.delete_item(item.id).unwrap();
+
+        assert!(outside.exists());
+    }
+
     #[test]
     fn delete_unknown_item_is_false() {
         let (_dir, catalog) = open();
@@ -1143,6 +1380,11 @@ mod tests {
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
-        assert!(!sql.join("\n").to_lowercase().contains("url"));
+        // `require_signed_urls` names a flag of the video, not a stored URL.
+        let sql = sql
+            .join("\n")
+            .to_lowercase()
+            .replace("require_signed_urls", "");
+        assert!(!sql.contains("url"), "{sql}");
     }
 }

@@ -5,7 +5,12 @@
 //! 2. enable the download with `POST /downloads/{type}`;
 //! 3. poll `GET /downloads` with a growing interval until it is `ready` (`error` is terminal);
 //! 4. wait for a transfer slot and transfer into a `.part`, which is then verified;
-//! 5. rename the file into the library and insert the catalog row.
+//! 5. rename the file into the library and insert the catalog row;
+//! 6. save the video's ready captions next to the file (when [`EngineOptions::captions`] is
+//!    set). A caption failure is logged and never fails the job, whose file is in the library
+//!    by then.
+//!
+//! [`EngineOptions::captions`]: crate::EngineOptions::captions
 //!
 //! Progress is published as a [`JobSnapshot`] on every change and saved to the catalog's `jobs`
 //! table at each phase change and every few seconds during a transfer, not on every chunk.
@@ -20,7 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use offstream_stream::{
-    Download, DownloadStatus, DownloadType, Downloads, StreamClient, Video, VideoState,
+    Caption, Download, DownloadStatus, DownloadType, Downloads, StreamClient, Video, VideoState,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Semaphore, SemaphorePermit};
@@ -29,7 +34,8 @@ use tracing::{debug, info, warn};
 use ts_rs::TS;
 
 use crate::budget::ApiBudget;
-use crate::catalog::{JobUpdate, LibraryItem, NewItem};
+use crate::captions::{self, TakenCaptionNames};
+use crate::catalog::{CaptionFile, JobUpdate, LibraryItem, NewItem};
 use crate::error::{EngineError, ErrorInfo};
 use crate::manager::Shared;
 use crate::names::PART_SUFFIX;
@@ -576,7 +582,8 @@ impl Job {
             .await?;
         drop(transfer_slot);
 
-        self.commit(&verified, &video)
+        let item = self.commit(&verified, &video)?;
+        Ok(self.attach_captions(item).await)
     }
 
     /// Returns the library item when this file is already downloaded. A row whose file has
@@ -599,8 +606,128 @@ impl Job {
             item_id = item.id,
             "the library file is missing; downloading it again"
         );
+        // The captions of the vanished file would otherwise hold the names its successor needs.
+        captions::remove_files(&item);
         catalog.forget_item(item.id)?;
         Ok(None)
+    }
+
+    /// Saves the video's ready captions as WebVTT files next to the committed media file and
+    /// records them in the catalog: one API call for the list and one per language, through
+    /// the API budget. Every failure is logged and leaves the item without that caption; a
+    /// cancel stops the fetch and keeps the captions saved so far.
+    async fn attach_captions(&mut self, mut item: LibraryItem) -> LibraryItem {
+        if !self.shared().options.captions {
+            return item;
+        }
+        let uid = item.uid.clone();
+
+        let listed = self
+            .call_api(|client| {
+                let uid = uid.clone();
+                async move { client.captions(&uid).await }
+            })
+            .await;
+        let ready: Vec<Caption> = match listed {
+            Ok(listed) => listed.into_iter().filter(Caption::is_ready).collect(),
+            Err(error) => {
+                warn!(job_id = self.id(), uid = %uid, code = error.code(), error = %error, "could not list the captions; the file is kept without them");
+                return item;
+            }
+        };
+        if ready.is_empty() {
+            debug!(job_id = self.id(), uid = %uid, "the video has no ready captions");
+            return item;
+        }
+
+        let mut files = Vec::with_capacity(ready.len());
+        for caption in &ready {
+            let language = caption.language.clone();
+            let fetched = self
+                .call_api(|client| {
+                    let (uid, language) = (uid.clone(), language.clone());
+                    async move { client.caption_vtt(&uid, &language).await }
+                })
+                .await;
+            let saved = fetched.and_then(|text| self.save_caption(&item, caption, &text));
+            match saved {
+                Ok(file) => files.push(file),
+                Err(EngineError::Cancelled) => {
+                    info!(job_id = self.id(), uid = %uid, "caption fetch stopped; the file is kept with the captions saved so far");
+                    break;
+                }
+                Err(error) => {
+                    warn!(job_id = self.id(), uid = %uid, language = %caption.language, code = error.code(), error = %error, "could not save a caption; the file is kept without it");
+                }
+            }
+        }
+        if files.is_empty() {
+            return item;
+        }
+
+        let stored = item.clone();
+        match self.shared().catalog.set_item_captions(item.id, &files) {
+            Ok(()) => {
+                info!(
+                    job_id = self.id(),
+                    item_id = item.id,
+                    count = files.len(),
+                    "captions saved"
+                );
+                item.captions = files;
+            }
+            Err(error) => {
+                warn!(job_id = self.id(), item_id = item.id, code = error.code(), error = %error, "could not record the captions; deleting their files");
+                captions::remove_files(&LibraryItem {
+                    captions: files,
+                    ..stored
+                });
+            }
+        }
+        item
+    }
+
+    /// Writes one caption under a free name next to the item's media file. The name is chosen
+    /// and the file written under the manager's name lock, so two jobs never pick one name.
+    fn save_caption(
+        &self,
+        item: &LibraryItem,
+        caption: &Caption,
+        text: &str,
+    ) -> Result<CaptionFile, EngineError> {
+        if text.len() > captions::MAX_CAPTION_BYTES {
+            return Err(EngineError::InvalidResponse {
+                uid: item.uid.clone(),
+                detail: format!(
+                    "the '{}' caption file has {} bytes, more than the 10 MiB Stream accepts",
+                    caption.language,
+                    text.len()
+                ),
+            });
+        }
+        let shared = self.shared();
+        let folder = item.path.parent().unwrap_or(shared.library_dir.as_path());
+        let language = captions::sanitize_language(&caption.language);
+
+        let _names = shared.lock_names();
+        let listed = shared.catalog.caption_file_names()?;
+        let taken = TakenCaptionNames::collect(folder, &listed)
+            .map_err(|error| EngineError::disk(folder, error))?;
+        let file_name = captions::free_name(&item.file_name, &language, &taken).ok_or_else(|| {
+            EngineError::Internal(format!(
+                "every caption file name for '{}' in '{language}' is taken: tidy the library folder",
+                item.file_name
+            ))
+        })?;
+        captions::write_atomically(folder, &file_name, text)
+            .map_err(|error| EngineError::disk(folder.join(&file_name), error))?;
+
+        debug!(job_id = self.id(), item_id = item.id, language = %language, "caption file written");
+        Ok(CaptionFile {
+            language,
+            label: caption.display_label().to_owned(),
+            file_name,
+        })
     }
 
     /// Waits for a slot, showing `queued` while the slot is taken.

@@ -32,9 +32,12 @@
 //! Modules: [`names`] (file names), [`verify`] (MP4 checks), [`catalog`] (SQLite),
 //! [`transfer`] (one body to disk), [`signer`] (tokens and signed URLs), [`job`] (one video end
 //! to end), [`manager`] (many jobs), [`budget`] (the shared API rate limit), `poll` (when to
-//! poll a download that Stream prepares).
+//! poll a download that Stream prepares), `captions` (caption files next to a media file),
+//! [`thumbnails`] (the offline thumbnail cache).
 
+pub mod backup;
 pub mod budget;
+mod captions;
 pub mod catalog;
 mod disk_writer;
 pub mod error;
@@ -46,12 +49,15 @@ pub mod queue;
 pub mod signer;
 mod slots;
 pub mod space;
+pub mod sync;
+pub mod thumbnails;
 pub mod transfer;
 pub mod verify;
 
 pub use budget::{ApiBudget, BudgetConfig};
-pub use catalog::{Catalog, JobRecord, LibraryItem};
+pub use catalog::{CaptionFile, Catalog, JobRecord, LibraryItem};
 pub use error::{EngineError, ErrorInfo};
 pub use job::{JobId, JobNotice, JobPhase, JobSnapshot};
 pub use manager::{EngineOptions, JobManager};
 pub use signer::TokenSigner;
+pub use thumbnails::{ThumbnailCache, ThumbnailReport};

@@ -77,6 +77,9 @@ pub struct EngineOptions {
     /// Pause between two free-space checks of a job paused by a full disk. The job resumes
     /// once the volume has room for the rest of its file. Default 30 s.
     pub disk_recheck_interval: Duration,
+    /// Whether a finished job also saves the video's ready captions as WebVTT files next to
+    /// the media file: one API call for the list and one per language. Default true.
+    pub captions: bool,
 }
 
 impl Default for EngineOptions {
@@ -100,6 +103,7 @@ impl Default for EngineOptions {
             event_capacity: 1024,
             token_access_rules: Vec::new(),
             disk_recheck_interval: Duration::from_secs(30),
+            captions: true,
         }
     }
 }
@@ -535,7 +539,8 @@ impl JobManager {
         Ok(())
     }
 
-    /// Deletes a library item: its file, then its catalog row. Returns false for an unknown id.
+    /// Deletes a library item: its file and caption files, then its catalog row. Returns false
+    /// for an unknown id.
     ///
     /// # Errors
     /// As [`Catalog::delete_item`].

@@ -176,7 +176,7 @@ fn check_api_token(token: &SignedToken, uid: &str) -> Result<(), EngineError> {
 
 /// Returns `url` with its path segment equal to `uid` replaced by `token`, or `None` when no
 /// segment equals the uid. The query and host are kept.
-fn replace_uid(url: &str, uid: &str, token: &str) -> Option<String> {
+pub(crate) fn replace_uid(url: &str, uid: &str, token: &str) -> Option<String> {
     let mut parsed = url::Url::parse(url).ok()?;
     let segments: Vec<String> = parsed.path_segments()?.map(str::to_owned).collect();
     let position = segments.iter().position(|segment| segment == uid)?;
