@@ -4,20 +4,24 @@
 //! Nothing here depends on Tauri, so the contract compiles and tests on its own, and ts-rs turns
 //! each type into TypeScript under `ui/src/bindings/` when `cargo test -p offstream-ipc` runs.
 //! The front end imports only those generated files, so the two sides cannot drift apart.
-//! Types owned by the core crates (`Video`, `DownloadType`, `LibraryItem`, `JobSnapshot`) are
-//! exported by those crates in the same way.
+//! Types owned by the core crates (`Video`, `DownloadType`, `LibraryItem`, `JobSnapshot`, the
+//! sync and backup types) are exported by those crates in the same way.
 
 mod error;
 mod library;
 mod signing;
 mod status;
+mod storage;
+mod sync;
 mod video;
 
 pub use error::ErrorPayload;
-pub use library::LibraryEntry;
+pub use library::{CaptionTrack, LibraryEntry};
 pub use signing::{SigningKeyInput, SigningKeySource, SigningMode, SigningStatus};
 pub use status::{AppStatus, CredentialSource};
-pub use video::VideoRow;
+pub use storage::StorageOverview;
+pub use sync::SyncEvent;
+pub use video::{VideoList, VideoRow};
 
 /// Every command the app registers. `build.rs` puts each under the capability ACL, and a test
 /// checks that the app's handler list and this list agree.
@@ -43,4 +47,15 @@ pub const COMMANDS: &[&str] = &[
     "create_signing_key",
     "remove_signing_key",
     "set_token_api_fallback",
+    "cached_videos",
+    "sync_videos",
+    "acknowledge_changes",
+    "estimate_backup",
+    "start_backup",
+    "backup_progress",
+    "list_backups",
+    "cancel_backup",
+    "restore_account",
+    "export_manifest",
+    "storage_overview",
 ];

@@ -3,4 +3,4 @@
 /**
  * Processing state of a video. States added to the API later are kept as [`VideoState::Other`].
  */
-export type VideoState = "pending-upload" | "downloading" | "queued" | "inprogress" | "ready" | "error" | "live-inprogress" | "unknown" | string;
+export type VideoState = "pendingupload" | "downloading" | "queued" | "inprogress" | "ready" | "error" | "live-inprogress" | "unknown" | string;
