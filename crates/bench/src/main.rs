@@ -1,11 +1,12 @@
 //! `offstream-bench`: measures the offstream CLI against curl and dd on the local Stream
 //! emulator and writes a Markdown results page.
 //!
-//! Four measurements, each in its own module: throughput of one large download (`throughput`),
+//! Five measurements, each in its own module: throughput of one large download (`throughput`),
 //! peak memory of the CLI at several sizes (`memory`), API calls per video in a rate-limited
-//! bulk download (`bulk`), and bytes downloaded again after connection resets (`resume`). The emulator runs in
+//! bulk download (`bulk`), bytes downloaded again after connection resets (`resume`), and the
+//! time of a full and a quick sync of the account's video list (`sync`). The emulator runs in
 //! this process; `offstream`, `curl`, `dd` and `sync` run as child processes, reaped with
-//! `wait4` to read their peak memory.
+//! `wait4` to read their peak memory. The sync scenario calls the engine in this process.
 //!
 //! Invariants: every downloaded file lives in one temporary work folder, which is removed at
 //! the end, on an error and on Ctrl-C, and no two large files of the same tool exist at once.
@@ -30,6 +31,8 @@ mod report;
 mod resume;
 #[cfg(unix)]
 mod setup;
+#[cfg(unix)]
+mod sync;
 #[cfg(unix)]
 mod throughput;
 #[cfg(unix)]
@@ -102,6 +105,7 @@ async fn run(args: options::Args) -> Result<(), String> {
         memory: None,
         bulk: None,
         resume: None,
+        sync: None,
     };
 
     if settings.runs_scenario(Scenario::Throughput) {
@@ -126,6 +130,9 @@ async fn run(args: options::Args) -> Result<(), String> {
             )
             .await?,
         );
+    }
+    if settings.runs_scenario(Scenario::Sync) {
+        report.sync = Some(sync::run(&work, settings.sync_videos, settings.sync_runs).await?);
     }
 
     let page = report.render();

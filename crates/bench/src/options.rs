@@ -54,6 +54,15 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub resets: u32,
 
+    /// Synthetic videos in the emulated account of the sync run [default: 10000, quick: 1000].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub sync_videos: Option<u32>,
+
+    /// Full syncs, each into a fresh catalog and followed by a quick sync. The page shows the
+    /// medians [default: 5, quick: 3].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub sync_runs: Option<u32>,
+
     /// Uses small sizes, one run and 100 videos, for a smoke run of a few minutes.
     #[arg(long)]
     pub quick: bool,
@@ -63,7 +72,7 @@ pub struct Args {
         long,
         value_name = "LIST",
         value_delimiter = ',',
-        default_value = "throughput,memory,bulk,resume"
+        default_value = "throughput,memory,bulk,resume,sync"
     )]
     pub scenarios: Vec<Scenario>,
 
@@ -96,6 +105,9 @@ pub enum Scenario {
     Bulk,
     /// Bytes downloaded again after injected connection resets.
     Resume,
+    /// Time of a full sync of the account's video list into a fresh catalog, and of the quick
+    /// sync after it.
+    Sync,
 }
 
 /// The resolved settings of one benchmark run.
@@ -109,6 +121,8 @@ pub struct Settings {
     pub bulk_timeout: Duration,
     pub resume_size: u64,
     pub resets: u32,
+    pub sync_videos: u32,
+    pub sync_runs: u32,
     pub quick: bool,
     pub scenarios: Vec<Scenario>,
 }
@@ -149,6 +163,10 @@ impl Settings {
                 .resume_size
                 .unwrap_or(if quick { 32 * MIB } else { 512 * MIB }),
             resets: args.resets,
+            sync_videos: args
+                .sync_videos
+                .unwrap_or(if quick { 1000 } else { 10_000 }),
+            sync_runs: args.sync_runs.unwrap_or(if quick { 3 } else { 5 }),
             quick,
             scenarios,
         })
@@ -200,6 +218,15 @@ mod tests {
         let settings = Settings::from_args(&args).unwrap();
         assert_eq!(settings.memory_sizes, [64 * MIB, 512 * MIB, 2 * GIB]);
         assert_eq!(settings.runs, 3);
+    }
+
+    #[test]
+    fn settings_sync_defaults() {
+        let args = Args::try_parse_from(["offstream-bench"]).unwrap();
+        let settings = Settings::from_args(&args).unwrap();
+        assert_eq!(settings.sync_videos, 10_000);
+        assert_eq!(settings.sync_runs, 5);
+        assert!(settings.runs_scenario(Scenario::Sync));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The Markdown results page: targets next to measured figures, the machine and the commands.
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use crate::bulk::{endpoint_rows, Bulk};
 use crate::machine::Machine;
@@ -8,6 +9,7 @@ use crate::memory::MemoryPoint;
 use crate::options::Settings;
 use crate::resume::Resume;
 use crate::setup::OFFSTREAM_ARGS;
+use crate::sync::{millis, SyncBench};
 use crate::throughput::{dd_args, Samples, Throughput, CURL_ARGS};
 use crate::tools::Tools;
 use crate::units::{format_size, mib, MIB};
@@ -25,6 +27,9 @@ pub const CALLS_PER_VIDEO_TARGET: f64 = 3.0;
 /// Largest accepted share of bytes downloaded twice after the resets, in percent.
 pub const REDOWNLOAD_TARGET_PERCENT: f64 = 1.0;
 
+/// Largest accepted median time of a full sync of 10,000 videos into a fresh catalog.
+pub const FULL_SYNC_TARGET: Duration = Duration::from_secs(1);
+
 /// Everything the page shows.
 pub struct Report<'a> {
     pub settings: &'a Settings,
@@ -40,6 +45,7 @@ pub struct Report<'a> {
     pub memory: Option<Vec<MemoryPoint>>,
     pub bulk: Option<Bulk>,
     pub resume: Option<Resume>,
+    pub sync: Option<SyncBench>,
 }
 
 impl Report<'_> {
@@ -53,6 +59,7 @@ impl Report<'_> {
         self.memory_section(&mut page);
         self.bulk_section(&mut page);
         self.resume_section(&mut page);
+        self.sync_section(&mut page);
         self.commands_section(&mut page);
         page
     }
@@ -154,6 +161,24 @@ impl Report<'_> {
                 resume.redownloaded_percent() < REDOWNLOAD_TARGET_PERCENT,
             ),
             None => not_run(page, "Resume"),
+        }
+
+        match &self.sync {
+            Some(sync) => summary_row(
+                page,
+                &format!("Full sync of {} videos from the emulator", sync.videos),
+                "at most 1 s (median, fresh catalog)",
+                &format!(
+                    "{:.0} ms ({} requests); quick sync afterwards {:.1} ms ({} request{})",
+                    millis(sync.median_full()),
+                    sync.full_calls(),
+                    millis(sync.median_quick()),
+                    sync.quick_calls(),
+                    if sync.quick_calls() == 1 { "" } else { "s" }
+                ),
+                sync.median_full() <= FULL_SYNC_TARGET,
+            ),
+            None => not_run(page, "Sync"),
         }
         page.push('\n');
     }
@@ -360,6 +385,61 @@ impl Report<'_> {
             }
             page.push('\n');
         }
+    }
+
+    fn sync_section(&self, page: &mut String) {
+        let Some(sync) = &self.sync else {
+            return;
+        };
+        let _ = writeln!(
+            page,
+            "## 5. Sync of an account with {} videos\n",
+            sync.videos
+        );
+        let _ = writeln!(
+            page,
+            "The emulator holds {} synthetic videos. Each run opens a fresh catalog file in the \
+             work folder and calls the engine's `sync_account` in this process: a full sync \
+             (pages of 1,000 videos, each after the first repeating the boundary video, then one \
+             request for uploads during the walk, then one SQLite transaction that writes every \
+             row), then a quick sync of the unchanged \
+             account (one request for videos newer than the mirror, with the account's count), \
+             then `Catalog::mirrored_videos`, which the app reads to show the list. Every run \
+             has its own API budget, whose burst covers its requests, so no request waits for \
+             a token. \"List only\" is `StreamClient::list_all` over the same account without \
+             a catalog, so the difference to the full sync is the cost of the catalog. Target: \
+             a full sync in at most 1 s.\n",
+            sync.videos
+        );
+
+        page.push_str(
+            "| Run | Full sync (ms) | Requests | Quick sync (ms) | Requests | Read the mirror (ms) |\n|---|---|---|---|---|---|\n",
+        );
+        for (index, run) in sync.runs.iter().enumerate() {
+            let _ = writeln!(
+                page,
+                "| {} | {:.0} | {} | {:.1} | {} | {:.1} |",
+                index + 1,
+                millis(run.full),
+                run.full_summary.api_calls,
+                millis(run.quick),
+                run.quick_summary.api_calls,
+                millis(run.read_mirror)
+            );
+        }
+        let _ = writeln!(
+            page,
+            "| Median | {:.0} | | {:.1} | | {:.1} |\n",
+            millis(sync.median_full()),
+            millis(sync.median_quick()),
+            millis(sync.median_read())
+        );
+        let _ = writeln!(
+            page,
+            "List only (`StreamClient::list_all`, no catalog): {:.0} ms median of {} runs.\n",
+            millis(sync.median_list_only()),
+            sync.list_only.len()
+        );
     }
 
     fn commands_section(&self, page: &mut String) {

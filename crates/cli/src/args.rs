@@ -79,6 +79,38 @@ pub enum Command {
     /// cut) and print the path of each verified file. Paused downloads stay paused.
     Resume,
 
+    /// Update the synced copy of the account's video list and print what changed.
+    ///
+    /// The copy (the mirror) lives in the catalog, where `backup` and the desktop app read
+    /// it. A quick sync requests only the videos uploaded since the last sync and the
+    /// account's video count. It walks the whole list only when the count does not add up
+    /// (a video was deleted). The first sync of an account always walks the whole list.
+    Sync {
+        /// Walk the whole list, which also finds renamed and changed videos.
+        #[arg(long)]
+        full: bool,
+    },
+
+    /// Take many videos offline as one backup, after showing its size and cost.
+    ///
+    /// Syncs the video list first (quick), then prints the estimate. It shows how many videos
+    /// are downloaded, their total size and the minutes Cloudflare bills for the downloads
+    /// (the sum of their durations). It also lists the videos that cannot be downloaded, with
+    /// the reason, and counts those skipped because they are already in the library. Then it
+    /// asks for confirmation: --yes skips the question, and is required when standard input
+    /// is not a terminal. The downloads show the usual progress, and a summary ends the run.
+    ///
+    /// Filters combine: --search, --since, --until and --creator must all match. --all
+    /// selects every video instead. Ctrl-C stops the backup and keeps partial files, so
+    /// running the same command again resumes them.
+    #[command(group(
+        clap::ArgGroup::new("selection")
+            .required(true)
+            .multiple(true)
+            .args(["all", "search", "since", "until", "creator"])
+    ))]
+    Backup(BackupArgs),
+
     /// List the files in the offline library, newest first.
     Library {
         /// Print one JSON array instead of a table.
@@ -113,6 +145,54 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+}
+
+/// The options of `offstream backup`.
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// Back up every video of the account.
+    #[arg(long, conflicts_with_all = ["search", "since", "until", "creator"])]
+    pub all: bool,
+
+    /// Back up the videos whose name contains TEXT (case-insensitive).
+    #[arg(long, value_name = "TEXT")]
+    pub search: Option<String>,
+
+    /// Back up videos uploaded on or after DATE: a date such as 2024-05-31 (its start, in
+    /// UTC) or an RFC 3339 time such as 2024-05-31T12:00:00Z.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Back up videos uploaded before DATE: a date such as 2024-05-31 (up to its end, in
+    /// UTC) or an RFC 3339 time.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+
+    /// Back up the videos of this creator id.
+    #[arg(long, value_name = "ID")]
+    pub creator: Option<String>,
+
+    /// Download the M4A audio track instead of the MP4 video.
+    #[arg(long)]
+    pub audio: bool,
+
+    /// Print the estimate and stop; nothing is downloaded or enabled on Stream.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Once the backup ends, delete the downloads it enabled on Stream. Downloads that
+    /// existed before the backup are left alone.
+    #[arg(long)]
+    pub restore_account: bool,
+
+    /// Write a manifest of the backup's files (uid, title, creator, created, duration, path,
+    /// bytes, SHA-256) to FILE; its extension, .json or .csv, sets the format.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+
+    /// Start without asking; required when standard input is not a terminal.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// The subcommands of `offstream keys`.
@@ -190,6 +270,40 @@ mod tests {
         };
         assert_eq!(file, Some(PathBuf::from("key.pem")));
         assert_eq!(id, None);
+    }
+
+    #[test]
+    fn backup_requires_selection() {
+        let result = Args::try_parse_from(["offstream", "backup", "--dry-run"]);
+        assert!(result.is_err());
+    }
+
+    #[test]
+    fn backup_all_excludes_filters() {
+        let result = Args::try_parse_from(["offstream", "backup", "--all", "--search", "x"]);
+        assert!(result.is_err());
+    }
+
+    #[test]
+    fn backup_filters_combine() {
+        let args = Args::try_parse_from([
+            "offstream",
+            "backup",
+            "--search",
+            "talk",
+            "--since",
+            "2024-05-01",
+            "--creator",
+            "c1",
+        ])
+        .unwrap();
+        let Command::Backup(backup) = args.command else {
+            panic!("parsed as {:?}", args.command);
+        };
+        assert_eq!(backup.search.as_deref(), Some("talk"));
+        assert_eq!(backup.since.as_deref(), Some("2024-05-01"));
+        assert_eq!(backup.creator.as_deref(), Some("c1"));
+        assert!(!backup.all);
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! and `offstream-profile` for the folders. It shares the app's catalog and library, so files
 //! downloaded here appear in the app and the other way round.
 //!
-//! Commands: `videos`, `download`, `library`, `login`, `logout`, `status` and `keys` (see
-//! [`args::Command`]).
+//! Commands: `videos`, `download`, `resume`, `sync`, `backup`, `library`, `login`, `logout`,
+//! `status` and `keys` (see [`args::Command`]).
 //!
 //! Output contract:
 //! - Results go to standard output: a table, one JSON array (`--json`), or one absolute path

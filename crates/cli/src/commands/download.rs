@@ -178,7 +178,10 @@ pub async fn resume(context: &Context, quiet: bool) -> Result<(), CliError> {
 
 /// Builds the job manager of a download run: the signer, the settings' access rules and
 /// transfer limit, the catalog and the library folder.
-async fn job_manager(context: &Context, account: &Account) -> Result<JobManager, CliError> {
+pub(super) async fn job_manager(
+    context: &Context,
+    account: &Account,
+) -> Result<JobManager, CliError> {
     let signer = signing::download_signer(context).await?;
     let settings = Settings::load(&context.profile.data_dir)?;
     let defaults = EngineOptions::default();
@@ -377,7 +380,7 @@ fn kept_part(id: JobId, jobs: &JobManager) -> Option<std::path::PathBuf> {
 
 /// Returns the exit class for a set of failures: interrupted when the user cancelled, the
 /// shared class when all failures agree, else general.
-fn failure_class(failures: &[ExitClass], first: ExitClass) -> ExitClass {
+pub(super) fn failure_class(failures: &[ExitClass], first: ExitClass) -> ExitClass {
     if failures.contains(&ExitClass::Interrupted) {
         ExitClass::Interrupted
     } else if failures.iter().all(|class| *class == first) {
@@ -388,7 +391,7 @@ fn failure_class(failures: &[ExitClass], first: ExitClass) -> ExitClass {
 }
 
 /// Ctrl-C, received as a signal so the default "kill the process" never runs mid-download.
-struct Interrupts {
+pub(super) struct Interrupts {
     #[cfg(unix)]
     signal: tokio::signal::unix::Signal,
     #[cfg(windows)]
@@ -397,7 +400,7 @@ struct Interrupts {
 
 impl Interrupts {
     /// Installs the handler.
-    fn listen() -> Result<Self, CliError> {
+    pub(super) fn listen() -> Result<Self, CliError> {
         #[cfg(unix)]
         let signal = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
         #[cfg(windows)]
@@ -413,7 +416,7 @@ impl Interrupts {
     }
 
     /// Waits for the next Ctrl-C.
-    async fn recv(&mut self) {
+    pub(super) async fn recv(&mut self) {
         if self.signal.recv().await.is_none() {
             // The signal stream ended, which Tokio does only at runtime shutdown.
             std::future::pending::<()>().await;

@@ -141,6 +141,7 @@ mod tests {
             duration: Some(3.0),
             creator: None,
             added_at: "2024-02-01T00:00:00Z".into(),
+            captions: Vec::new(),
         }
     }
 

@@ -1,11 +1,14 @@
 //! One module per subcommand; [`run`] dispatches to them.
 
+mod backup;
+mod backup_text;
 mod download;
 mod key_input;
 mod keys;
 mod library;
 mod login;
 mod status;
+mod sync;
 mod videos;
 
 use std::io;
@@ -24,6 +27,8 @@ pub async fn run(args: Args) -> Result<(), CliError> {
         Command::Videos { search, json } => videos::run(&context, search, json, args.quiet).await,
         Command::Download { uids, audio } => download::run(&context, uids, audio, args.quiet).await,
         Command::Resume => download::resume(&context, args.quiet).await,
+        Command::Sync { full } => sync::run(&context, full, args.quiet).await,
+        Command::Backup(backup) => backup::run(&context, backup, args.quiet).await,
         Command::Library { json } => library::run(&context, json).await,
         Command::Login { account_id } => login::login(&context, account_id).await,
         Command::Logout => login::logout(&context).await,
