@@ -3,6 +3,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::resource::Resource;
+
 /// Returns `T` or the media server's [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
@@ -25,33 +27,41 @@ pub enum Error {
 
     /// A file to register does not exist.
     #[error(
-        "media file {} for id {id} was not found; check that the library folder is still there",
+        "the {resource} was not found at {}; check that the folder is still there",
         path.display()
     )]
     FileNotFound {
-        /// The catalog id.
-        id: i64,
+        /// The resource the file was registered for.
+        resource: Resource,
         /// The path that was checked.
         path: PathBuf,
     },
 
     /// A path to register is a directory or another non-regular file.
-    #[error("media path {} for id {id} is not a regular file", path.display())]
+    #[error("the path {} for the {resource} is not a regular file", path.display())]
     NotAFile {
-        /// The catalog id.
-        id: i64,
+        /// The resource the file was registered for.
+        resource: Resource,
         /// The path that was checked.
         path: PathBuf,
     },
 
     /// Reading the metadata of a file to register failed.
-    #[error("failed to read media file {} for id {id}: {source}", path.display())]
+    #[error("failed to read the {resource} at {}: {source}", path.display())]
     Io {
-        /// The catalog id.
-        id: i64,
+        /// The resource the file was registered for.
+        resource: Resource,
         /// The path that was checked.
         path: PathBuf,
         /// The error from the operating system.
         source: io::Error,
+    },
+
+    /// A uid or language tag to register contains characters a URL path segment cannot carry
+    /// unescaped (only ASCII letters, digits, `-`, and `_` in uids, are allowed).
+    #[error("the {resource} cannot be served: its name has characters other than ASCII letters, digits, '-' and '_'")]
+    InvalidName {
+        /// The rejected registration.
+        resource: Resource,
     },
 }

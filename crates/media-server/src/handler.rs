@@ -1,7 +1,12 @@
-//! Handles one HTTP request: checks the secret and id, then streams the file or a range of it.
+//! Handles one HTTP request: checks the secret and the resource, then streams the file or a
+//! range of it.
 //!
-//! Every rejection (wrong secret, unknown id, other methods, malformed paths) is the same empty
-//! 404, so a probe learns nothing. Only a registered file that changed on disk gets a 410.
+//! Every rejection (wrong secret, unknown resource, other methods, malformed paths) is the same
+//! empty 404, so a probe learns nothing. Only a registered file that changed on disk gets a 410.
+//!
+//! Responses carry `Access-Control-Allow-Origin` for the webview's own origins only. The
+//! player needs it for caption tracks: a `<track>` from another origin loads only in CORS mode
+//! (a `crossorigin` attribute on the `<video>`), which then applies to the video too.
 
 use std::io::{self, SeekFrom};
 use std::sync::Arc;
@@ -16,9 +21,23 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio_util::io::ReaderStream;
 use tokio_util::sync::CancellationToken;
 
-use crate::library::{Library, Registered};
+use crate::library::{ContentType, Library, Registered};
 use crate::range::RangeRequest;
+use crate::resource::Resource;
 use crate::secret::UrlSecret;
+
+/// The origins a Tauri 2 webview loads the app from: `tauri://localhost` on Linux and macOS,
+/// `http://tauri.localhost` on Windows (`https://` when the app opts into it).
+const APP_ORIGINS: &[&str] = &[
+    "tauri://localhost",
+    "http://tauri.localhost",
+    "https://tauri.localhost",
+];
+
+/// How long the webview may keep a thumbnail. A cached thumbnail never changes while its URL
+/// (which contains the per-launch secret) is valid, and a list of thousands of rows re-renders
+/// them while scrolling.
+const THUMBNAIL_CACHE_CONTROL: &str = "private, max-age=3600";
 
 /// Size of each read from disk, so memory per response stays bounded whatever the file size.
 const CHUNK_BYTES: usize = 64 * 1024;
@@ -27,7 +46,9 @@ const CHUNK_BYTES: usize = 64 * 1024;
 #[derive(Debug)]
 pub(crate) struct ServerState {
     pub(crate) secret: UrlSecret,
-    pub(crate) library: Arc<Library>,
+    pub(crate) media: Arc<Library>,
+    pub(crate) thumbnails: Arc<Library>,
+    pub(crate) captions: Arc<Library>,
     /// Cancelled on shutdown; ends response bodies that are still streaming.
     pub(crate) shutdown: CancellationToken,
 }
@@ -42,19 +63,16 @@ pub(crate) async fn handle(
     if method != Method::GET && method != Method::HEAD {
         return not_found();
     }
-    let Some(id) = parse_media_path(uri.path(), &state.secret) else {
+    let Some(resource) = parse_path(uri.path(), &state.secret) else {
         tracing::debug!("rejected a request for an unknown media URL");
         return not_found();
     };
-    let Some(entry) = state.library.get(id) else {
-        tracing::debug!(
-            media_id = id,
-            "rejected a request for an unregistered media id"
-        );
+    let Some(entry) = state.table(&resource).get(&resource) else {
+        tracing::debug!(%resource, "rejected a request for an unregistered resource");
         return not_found();
     };
 
-    let (file, len) = match open_unchanged(id, &entry).await {
+    let (file, len) = match open_unchanged(&resource, &entry).await {
         Ok(opened) => opened,
         Err(response) => return response,
     };
@@ -79,54 +97,55 @@ pub(crate) async fn handle(
     let body = if method == Method::HEAD {
         Body::empty()
     } else {
-        match stream_from(id, file, start, length, &state.shutdown).await {
+        match stream_from(&resource, file, start, length, &state.shutdown).await {
             Ok(body) => body,
             Err(response) => return response,
         }
     };
     tracing::debug!(
-        media_id = id,
+        %resource,
         status = status.as_u16(),
         start,
         length,
         "serving media"
     );
-    respond(status, &entry, length, content_range, body)
+    let mut response = respond(status, &entry, length, content_range, body);
+    allow_app_origin(response.headers_mut(), &headers);
+    response
 }
 
-/// Returns the id from `/<secret>/media/<id>`, or None for any other path.
-///
-/// The id must be in the exact form `url_for` writes, so percent-encoded, `+`-prefixed or
-/// zero-padded variants are rejected rather than normalised.
-fn parse_media_path(path: &str, secret: &UrlSecret) -> Option<i64> {
+impl ServerState {
+    /// Returns the table of registrations of `resource`'s kind.
+    fn table(&self, resource: &Resource) -> &Library {
+        match resource {
+            Resource::Media(_) => &self.media,
+            Resource::Thumbnail(_) => &self.thumbnails,
+            Resource::Caption { .. } => &self.captions,
+        }
+    }
+}
+
+/// Returns the resource from `/<secret>/<kind>/...`, or None for any other path.
+fn parse_path(path: &str, secret: &UrlSecret) -> Option<Resource> {
     let rest = path.strip_prefix('/')?;
-    let mut segments = rest.split('/');
-    let (Some(candidate), Some("media"), Some(id_text), None) = (
-        segments.next(),
-        segments.next(),
-        segments.next(),
-        segments.next(),
-    ) else {
-        return None;
-    };
+    let segments: Vec<&str> = rest.split('/').collect();
+    let (candidate, resource_segments) = segments.split_first()?;
     if !secret.matches(candidate) {
         return None;
     }
-
-    let id: i64 = id_text.parse().ok()?;
-    (id.to_string() == id_text).then_some(id)
+    Resource::parse(resource_segments)
 }
 
 /// Opens the registered file, checks it still matches its registration and returns its length.
-async fn open_unchanged(id: i64, entry: &Registered) -> Result<(File, u64), Response> {
+async fn open_unchanged(resource: &Resource, entry: &Registered) -> Result<(File, u64), Response> {
     let file = match File::open(&entry.path).await {
         Ok(file) => file,
         Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            tracing::warn!(media_id = id, "registered media file is missing");
+            tracing::warn!(%resource, "registered file is missing");
             return Err(not_found());
         }
         Err(error) => {
-            tracing::warn!(media_id = id, %error, "failed to open registered media file");
+            tracing::warn!(%resource, %error, "failed to open registered file");
             return Err(not_found());
         }
     };
@@ -134,12 +153,12 @@ async fn open_unchanged(id: i64, entry: &Registered) -> Result<(File, u64), Resp
     let metadata = match file.metadata().await {
         Ok(metadata) => metadata,
         Err(error) => {
-            tracing::warn!(media_id = id, %error, "failed to read media file metadata");
+            tracing::warn!(%resource, %error, "failed to read the metadata of a registered file");
             return Err(not_found());
         }
     };
     if !entry.is_unchanged(&metadata) {
-        tracing::warn!(media_id = id, "media file changed after registration");
+        tracing::warn!(%resource, "registered file changed after registration");
         return Err(empty_response(StatusCode::GONE));
     }
 
@@ -152,7 +171,7 @@ async fn open_unchanged(id: i64, entry: &Registered) -> Result<(File, u64), Resp
 /// If the file shrinks while streaming, the body ends short of `Content-Length` and hyper
 /// closes the connection, so the client sees a failed transfer rather than wrong data.
 async fn stream_from(
-    id: i64,
+    resource: &Resource,
     mut file: File,
     start: u64,
     length: u64,
@@ -160,7 +179,7 @@ async fn stream_from(
 ) -> Result<Body, Response> {
     if start > 0 {
         if let Err(error) = file.seek(SeekFrom::Start(start)).await {
-            tracing::warn!(media_id = id, %error, "failed to seek in media file");
+            tracing::warn!(%resource, %error, "failed to seek in a registered file");
             return Err(not_found());
         }
     }
@@ -187,6 +206,12 @@ fn respond(
         header::CONTENT_TYPE,
         HeaderValue::from_static(entry.content_type.as_str()),
     );
+    if entry.content_type == ContentType::ImageJpeg {
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(THUMBNAIL_CACHE_CONTROL),
+        );
+    }
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(content_length));
     if let Some(content_range) = content_range {
         if let Ok(value) = HeaderValue::from_str(&content_range) {
@@ -221,6 +246,22 @@ fn empty_response(status: StatusCode) -> Response {
     response
 }
 
+/// Lets the webview read the response in CORS mode when the request comes from the app's own
+/// origin. Other origins get no CORS header, so a web page in a browser cannot read the bytes
+/// even when it learns a URL.
+fn allow_app_origin(headers: &mut HeaderMap, request: &HeaderMap) {
+    headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    let Some(origin) = request.get(header::ORIGIN) else {
+        return;
+    };
+    if APP_ORIGINS
+        .iter()
+        .any(|allowed| origin.as_bytes() == allowed.as_bytes())
+    {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+    }
+}
+
 fn add_common_headers(headers: &mut HeaderMap) {
     headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -234,25 +275,28 @@ fn add_common_headers(headers: &mut HeaderMap) {
 mod tests {
     use super::*;
 
-    fn path_for(secret: &UrlSecret, id: &str) -> String {
-        format!("/{}/media/{id}", secret.as_str())
+    fn path_for(secret: &UrlSecret, rest: &str) -> String {
+        format!("/{}/{rest}", secret.as_str())
     }
 
     #[test]
-    fn parse_accepts_canonical_path() {
+    fn parse_accepts_media_path() {
         let secret = UrlSecret::generate();
         assert_eq!(
-            parse_media_path(&path_for(&secret, "42"), &secret),
-            Some(42)
+            parse_path(&path_for(&secret, "media/42"), &secret),
+            Some(Resource::Media(42))
         );
     }
 
     #[test]
-    fn parse_accepts_negative_id() {
+    fn parse_accepts_caption_path() {
         let secret = UrlSecret::generate();
         assert_eq!(
-            parse_media_path(&path_for(&secret, "-3"), &secret),
-            Some(-3)
+            parse_path(&path_for(&secret, "captions/4/en"), &secret),
+            Some(Resource::Caption {
+                id: 4,
+                language: "en".into()
+            })
         );
     }
 
@@ -260,19 +304,7 @@ mod tests {
     fn parse_rejects_wrong_secret() {
         let secret = UrlSecret::generate();
         let other = UrlSecret::generate();
-        assert_eq!(parse_media_path(&path_for(&other, "42"), &secret), None);
-    }
-
-    #[test]
-    fn parse_rejects_non_canonical_ids() {
-        let secret = UrlSecret::generate();
-        for id in ["042", "+42", "42.mp4", "", "%34%32", "..", "4 2"] {
-            assert_eq!(
-                parse_media_path(&path_for(&secret, id), &secret),
-                None,
-                "id {id:?}"
-            );
-        }
+        assert_eq!(parse_path(&path_for(&other, "media/42"), &secret), None);
     }
 
     #[test]
@@ -284,10 +316,39 @@ mod tests {
             format!("//{}/media/42", secret.as_str()),
             format!("/{}/media/../media/42", secret.as_str()),
             format!("/{}/other/42", secret.as_str()),
+            format!("/{}/thumbnails/abc/", secret.as_str()),
+            format!("/{}/captions/1/en/x", secret.as_str()),
             format!("{}/media/42", secret.as_str()),
         ];
         for path in &cases {
-            assert_eq!(parse_media_path(path, &secret), None, "path {path:?}");
+            assert_eq!(parse_path(path, &secret), None, "path {path:?}");
         }
+    }
+
+    #[test]
+    fn cors_echoes_app_origin() {
+        let mut request = HeaderMap::new();
+        request.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("tauri://localhost"),
+        );
+        let mut headers = HeaderMap::new();
+        allow_app_origin(&mut headers, &request);
+        assert_eq!(
+            headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).unwrap(),
+            "tauri://localhost"
+        );
+    }
+
+    #[test]
+    fn cors_ignores_other_origin() {
+        let mut request = HeaderMap::new();
+        request.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://example.com"),
+        );
+        let mut headers = HeaderMap::new();
+        allow_app_origin(&mut headers, &request);
+        assert!(headers.get(header::ACCESS_CONTROL_ALLOW_ORIGIN).is_none());
     }
 }

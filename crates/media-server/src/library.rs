@@ -1,4 +1,4 @@
-//! The table of files the server may serve, keyed by catalog id.
+//! The tables of files the server may serve, keyed by [`Resource`].
 //!
 //! Each entry keeps the file's length and modification time from registration, so a file that
 //! is replaced or truncated later is detected instead of served as a mix of old and new bytes.
@@ -11,6 +11,7 @@ use std::sync::{PoisonError, RwLock};
 use std::time::SystemTime;
 
 use crate::error::{Error, Result};
+use crate::resource::Resource;
 
 /// The media type sent in `Content-Type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -19,6 +20,10 @@ pub enum ContentType {
     VideoMp4,
     /// An M4A audio download (`audio/mp4`).
     AudioMp4,
+    /// A JPEG thumbnail (`image/jpeg`).
+    ImageJpeg,
+    /// A WebVTT caption file (`text/vtt; charset=utf-8`; WebVTT is always UTF-8).
+    TextVtt,
 }
 
 impl ContentType {
@@ -27,6 +32,8 @@ impl ContentType {
         match self {
             Self::VideoMp4 => "video/mp4",
             Self::AudioMp4 => "audio/mp4",
+            Self::ImageJpeg => "image/jpeg",
+            Self::TextVtt => "text/vtt; charset=utf-8",
         }
     }
 }
@@ -43,6 +50,18 @@ pub struct MediaFile {
     pub content_type: ContentType,
 }
 
+/// A caption file to serve for a library item, as passed to
+/// [`MediaServer::replace_captions`](crate::MediaServer::replace_captions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaptionSource {
+    /// The catalog id of the item the captions belong to.
+    pub id: i64,
+    /// The BCP 47 language tag that appears in the URL: ASCII letters, digits and `-` only.
+    pub language: String,
+    /// The WebVTT file on disk.
+    pub path: PathBuf,
+}
+
 /// A registered file with the metadata it had at registration.
 #[derive(Debug, Clone)]
 pub(crate) struct Registered {
@@ -54,16 +73,33 @@ pub(crate) struct Registered {
 
 impl Registered {
     /// Reads the metadata of `path` and checks that it is a regular file.
-    fn snapshot(id: i64, path: PathBuf, content_type: ContentType) -> Result<Self> {
+    fn snapshot(resource: &Resource, path: PathBuf, content_type: ContentType) -> Result<Self> {
+        if resource.path().is_none() {
+            return Err(Error::InvalidName {
+                resource: resource.clone(),
+            });
+        }
         let metadata = match std::fs::metadata(&path) {
             Ok(metadata) => metadata,
             Err(source) if source.kind() == io::ErrorKind::NotFound => {
-                return Err(Error::FileNotFound { id, path });
+                return Err(Error::FileNotFound {
+                    resource: resource.clone(),
+                    path,
+                });
             }
-            Err(source) => return Err(Error::Io { id, path, source }),
+            Err(source) => {
+                return Err(Error::Io {
+                    resource: resource.clone(),
+                    path,
+                    source,
+                })
+            }
         };
         if !metadata.is_file() {
-            return Err(Error::NotAFile { id, path });
+            return Err(Error::NotAFile {
+                resource: resource.clone(),
+                path,
+            });
         }
 
         Ok(Self {
@@ -82,33 +118,48 @@ impl Registered {
     }
 }
 
-/// The id → file table shared by the server handle and the request handler.
+/// One resource → file table shared by the server handle and the request handler. The
+/// server keeps one table per kind of resource, so replacing all media files leaves the
+/// thumbnails alone.
 #[derive(Debug, Default)]
 pub(crate) struct Library {
-    entries: RwLock<HashMap<i64, Registered>>,
+    entries: RwLock<HashMap<Resource, Registered>>,
 }
 
 impl Library {
-    /// Adds or replaces the file for `id`.
-    pub(crate) fn register(&self, id: i64, path: PathBuf, content_type: ContentType) -> Result<()> {
-        let entry = Registered::snapshot(id, path, content_type)?;
-        self.write().insert(id, entry);
+    /// Adds or replaces the file for `resource`.
+    pub(crate) fn register(
+        &self,
+        resource: Resource,
+        path: PathBuf,
+        content_type: ContentType,
+    ) -> Result<()> {
+        let entry = Registered::snapshot(&resource, path, content_type)?;
+        self.write().insert(resource, entry);
         Ok(())
     }
 
-    /// Removes `id`, returning whether it was registered.
-    pub(crate) fn unregister(&self, id: i64) -> bool {
-        self.write().remove(&id).is_some()
+    /// Removes `resource`, returning whether it was registered.
+    pub(crate) fn unregister(&self, resource: &Resource) -> bool {
+        self.write().remove(resource).is_some()
+    }
+
+    /// Removes every resource for which `remove` returns true.
+    pub(crate) fn unregister_where(&self, remove: impl Fn(&Resource) -> bool) {
+        self.write().retain(|resource, _| !remove(resource));
     }
 
     /// Replaces the whole table and returns the files that could not be registered.
-    pub(crate) fn replace_all(&self, files: impl IntoIterator<Item = MediaFile>) -> Vec<Error> {
+    pub(crate) fn replace_all(
+        &self,
+        files: impl IntoIterator<Item = (Resource, PathBuf, ContentType)>,
+    ) -> Vec<Error> {
         let mut entries = HashMap::new();
         let mut failures = Vec::new();
-        for file in files {
-            match Registered::snapshot(file.id, file.path, file.content_type) {
+        for (resource, path, content_type) in files {
+            match Registered::snapshot(&resource, path, content_type) {
                 Ok(entry) => {
-                    entries.insert(file.id, entry);
+                    entries.insert(resource, entry);
                 }
                 Err(error) => failures.push(error),
             }
@@ -119,26 +170,26 @@ impl Library {
         failures
     }
 
-    /// Returns a copy of the entry for `id`.
-    pub(crate) fn get(&self, id: i64) -> Option<Registered> {
+    /// Returns a copy of the entry for `resource`.
+    pub(crate) fn get(&self, resource: &Resource) -> Option<Registered> {
         self.entries
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(&id)
+            .get(resource)
             .cloned()
     }
 
-    /// Returns whether `id` is registered.
-    pub(crate) fn contains(&self, id: i64) -> bool {
+    /// Returns whether `resource` is registered.
+    pub(crate) fn contains(&self, resource: &Resource) -> bool {
         self.entries
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .contains_key(&id)
+            .contains_key(resource)
     }
 
     // The table stays consistent even if a writer panicked, because every write is a single
-    // insert, remove or swap, so a poisoned lock is safe to use.
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<i64, Registered>> {
+    // insert, remove, retain or swap, so a poisoned lock is safe to use.
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<Resource, Registered>> {
         self.entries.write().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -151,16 +202,50 @@ mod tests {
     fn register_missing_file_fails() {
         let library = Library::default();
         let dir = tempfile::tempdir().unwrap();
-        let result = library.register(1, dir.path().join("gone.mp4"), ContentType::VideoMp4);
-        assert!(matches!(result, Err(Error::FileNotFound { id: 1, .. })));
+        let result = library.register(
+            Resource::Media(1),
+            dir.path().join("gone.mp4"),
+            ContentType::VideoMp4,
+        );
+        assert!(matches!(
+            result,
+            Err(Error::FileNotFound {
+                resource: Resource::Media(1),
+                ..
+            })
+        ));
     }
 
     #[test]
     fn register_directory_fails() {
         let library = Library::default();
         let dir = tempfile::tempdir().unwrap();
-        let result = library.register(2, dir.path().to_owned(), ContentType::VideoMp4);
-        assert!(matches!(result, Err(Error::NotAFile { id: 2, .. })));
+        let result = library.register(
+            Resource::Media(2),
+            dir.path().to_owned(),
+            ContentType::VideoMp4,
+        );
+        assert!(matches!(
+            result,
+            Err(Error::NotAFile {
+                resource: Resource::Media(2),
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn register_unsafe_uid_fails() {
+        let library = Library::default();
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("a.jpg");
+        std::fs::write(&good, b"jpeg").unwrap();
+        let result = library.register(
+            Resource::Thumbnail("../a".into()),
+            good,
+            ContentType::ImageJpeg,
+        );
+        assert!(matches!(result, Err(Error::InvalidName { .. })));
     }
 
     #[test]
@@ -170,25 +255,21 @@ mod tests {
         let good = dir.path().join("a.mp4");
         std::fs::write(&good, b"abc").unwrap();
         library
-            .register(9, good.clone(), ContentType::VideoMp4)
+            .register(Resource::Media(9), good.clone(), ContentType::VideoMp4)
             .unwrap();
 
         let failures = library.replace_all([
-            MediaFile {
-                id: 1,
-                path: good,
-                content_type: ContentType::AudioMp4,
-            },
-            MediaFile {
-                id: 2,
-                path: dir.path().join("b.mp4"),
-                content_type: ContentType::VideoMp4,
-            },
+            (Resource::Media(1), good, ContentType::AudioMp4),
+            (
+                Resource::Media(2),
+                dir.path().join("b.mp4"),
+                ContentType::VideoMp4,
+            ),
         ]);
 
         assert_eq!(failures.len(), 1);
-        assert!(library.contains(1));
-        assert!(!library.contains(2));
-        assert!(!library.contains(9));
+        assert!(library.contains(&Resource::Media(1)));
+        assert!(!library.contains(&Resource::Media(2)));
+        assert!(!library.contains(&Resource::Media(9)));
     }
 }

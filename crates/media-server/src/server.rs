@@ -13,7 +13,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
 use crate::handler::{handle, ServerState};
-use crate::library::{ContentType, Library, MediaFile};
+use crate::library::{CaptionSource, ContentType, Library, MediaFile};
+use crate::resource::Resource;
 use crate::secret::UrlSecret;
 
 /// How long [`MediaServer::shutdown`] waits for open connections before it stops waiting.
@@ -64,7 +65,9 @@ impl MediaServer {
 
         let state = Arc::new(ServerState {
             secret: UrlSecret::generate(),
-            library: Arc::new(Library::default()),
+            media: Arc::new(Library::default()),
+            thumbnails: Arc::new(Library::default()),
+            captions: Arc::new(Library::default()),
             shutdown: CancellationToken::new(),
         });
         let router = Router::new()
@@ -103,11 +106,34 @@ impl MediaServer {
     /// Returns the URL that serves catalog id `id`. The URL works only while `id` is
     /// registered and contains the secret, so treat it like a password: don't log it.
     pub fn url_for(&self, id: i64) -> String {
-        format!(
-            "{}/{}/media/{id}",
+        self.url_of(&Resource::Media(id))
+            .expect("a media id always forms a URL path")
+    }
+
+    /// Returns the URL that serves the thumbnail of video `uid`, or `None` when the uid has
+    /// characters other than ASCII letters, digits, `-` and `_`. Like [`MediaServer::url_for`],
+    /// it contains the secret.
+    pub fn thumbnail_url(&self, uid: &str) -> Option<String> {
+        self.url_of(&Resource::Thumbnail(uid.to_owned()))
+    }
+
+    /// Returns the URL that serves the `language` captions of catalog id `id`, or `None` when
+    /// the tag has characters other than ASCII letters, digits and `-`. Like
+    /// [`MediaServer::url_for`], it contains the secret.
+    pub fn caption_url(&self, id: i64, language: &str) -> Option<String> {
+        self.url_of(&Resource::Caption {
+            id,
+            language: language.to_owned(),
+        })
+    }
+
+    fn url_of(&self, resource: &Resource) -> Option<String> {
+        let path = resource.path()?;
+        Some(format!(
+            "{}/{}/{path}",
             self.origin(),
             self.state.secret.as_str()
-        )
+        ))
     }
 
     /// Registers `path` under catalog id `id`, replacing an earlier registration of `id`.
@@ -120,26 +146,93 @@ impl MediaServer {
     /// Returns [`Error::FileNotFound`], [`Error::NotAFile`] or [`Error::Io`] when `path` is
     /// not a readable regular file; the previous registration of `id`, if any, is kept.
     pub fn register(&self, id: i64, path: PathBuf, content_type: ContentType) -> Result<()> {
-        self.state.library.register(id, path, content_type)
+        self.state
+            .media
+            .register(Resource::Media(id), path, content_type)
     }
 
-    /// Stops serving `id`; returns whether it was registered.
+    /// Stops serving `id` and its captions; returns whether `id` was registered.
     pub fn unregister(&self, id: i64) -> bool {
-        self.state.library.unregister(id)
+        self.state.captions.unregister_where(
+            |resource| matches!(resource, Resource::Caption { id: of, .. } if *of == id),
+        );
+        self.state.media.unregister(&Resource::Media(id))
     }
 
-    /// Replaces all registrations with `files` in one step and returns one error for each
-    /// file that could not be registered (those ids are not served).
+    /// Replaces all media registrations with `files` in one step and returns one error for
+    /// each file that could not be registered (those ids are not served). Thumbnails and
+    /// captions keep their registrations.
     ///
     /// Reads each file's metadata synchronously; async callers with thousands of files should
     /// call this from `spawn_blocking`.
     pub fn replace_all(&self, files: impl IntoIterator<Item = MediaFile>) -> Vec<Error> {
-        self.state.library.replace_all(files)
+        self.state.media.replace_all(
+            files
+                .into_iter()
+                .map(|file| (Resource::Media(file.id), file.path, file.content_type)),
+        )
     }
 
     /// Returns whether `id` is registered.
     pub fn is_registered(&self, id: i64) -> bool {
-        self.state.library.contains(id)
+        self.state.media.contains(&Resource::Media(id))
+    }
+
+    /// Returns whether the `language` captions of `id` are registered.
+    pub fn is_caption_registered(&self, id: i64, language: &str) -> bool {
+        self.state.captions.contains(&Resource::Caption {
+            id,
+            language: language.to_owned(),
+        })
+    }
+
+    /// Registers the JPEG at `path` as the thumbnail of video `uid`, replacing an earlier one.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`] for a uid that cannot form a URL, and the errors of
+    /// [`MediaServer::register`].
+    pub fn register_thumbnail(&self, uid: &str, path: PathBuf) -> Result<()> {
+        self.state.thumbnails.register(
+            Resource::Thumbnail(uid.to_owned()),
+            path,
+            ContentType::ImageJpeg,
+        )
+    }
+
+    /// Replaces all thumbnail registrations with `(uid, path)` pairs in one step and returns
+    /// one error for each that could not be registered. Reads each file's metadata
+    /// synchronously, like [`MediaServer::replace_all`].
+    pub fn replace_thumbnails(
+        &self,
+        thumbnails: impl IntoIterator<Item = (String, PathBuf)>,
+    ) -> Vec<Error> {
+        self.state.thumbnails.replace_all(
+            thumbnails
+                .into_iter()
+                .map(|(uid, path)| (Resource::Thumbnail(uid), path, ContentType::ImageJpeg)),
+        )
+    }
+
+    /// Replaces all caption registrations with `captions` in one step and returns one error
+    /// for each file that could not be registered. Reads each file's metadata synchronously,
+    /// like [`MediaServer::replace_all`].
+    pub fn replace_captions(
+        &self,
+        captions: impl IntoIterator<Item = CaptionSource>,
+    ) -> Vec<Error> {
+        self.state
+            .captions
+            .replace_all(captions.into_iter().map(|caption| {
+                (
+                    Resource::Caption {
+                        id: caption.id,
+                        language: caption.language,
+                    },
+                    caption.path,
+                    ContentType::TextVtt,
+                )
+            }))
     }
 
     /// Stops accepting connections, ends bodies that are still streaming, and waits up to five

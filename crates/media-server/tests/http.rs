@@ -1,12 +1,14 @@
-//! Exercises the media server over real HTTP on 127.0.0.1 with real files in a temp folder.
+//! Exercises the media server over real HTTP on 127.0.0.1 with real files in a temp folder:
+//! media files, thumbnails and caption files.
 
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
-use offstream_media_server::{ContentType, Error, MediaFile, MediaServer};
+use offstream_media_server::{CaptionSource, ContentType, Error, MediaFile, MediaServer, Resource};
 use reqwest::header::{
-    ACCEPT_RANGES, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, RANGE,
+    ACCEPT_RANGES, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_RANGE,
+    CONTENT_TYPE, ORIGIN, RANGE,
 };
 use reqwest::StatusCode;
 use tempfile::TempDir;
@@ -296,7 +298,13 @@ async fn replace_all_swaps_registrations() {
     ]);
 
     assert_eq!(failures.len(), 1);
-    assert!(matches!(failures[0], Error::FileNotFound { id: 6, .. }));
+    assert!(matches!(
+        failures[0],
+        Error::FileNotFound {
+            resource: Resource::Media(6),
+            ..
+        }
+    ));
     let old = fixture.get(&fixture.server.url_for(1), None).await;
     assert_eq!(old.status(), StatusCode::NOT_FOUND);
     let new = fixture.get(&fixture.server.url_for(5), None).await;
@@ -518,4 +526,230 @@ fn start_on_handle_serves() {
     });
 
     assert_eq!(status, StatusCode::OK);
+}
+
+/// Registers a thumbnail for uid `abc123` and captions "en" for id 1, and returns their bytes.
+fn register_extras(fixture: &Fixture) -> (Vec<u8>, Vec<u8>) {
+    let jpeg = b"\xff\xd8\xff\xe0 a thumbnail".to_vec();
+    let vtt = "WEBVTT\n\n00:00.000 --> 00:01.000\nHéllo\n"
+        .as_bytes()
+        .to_vec();
+    let jpeg_path = write_file(&fixture.dir, "abc123.jpg", &jpeg);
+    let vtt_path = write_file(&fixture.dir, "video.en.vtt", &vtt);
+    fixture
+        .server
+        .register_thumbnail("abc123", jpeg_path)
+        .expect("register thumbnail");
+    let failures = fixture.server.replace_captions([CaptionSource {
+        id: 1,
+        language: "en".into(),
+        path: vtt_path,
+    }]);
+    assert!(failures.is_empty(), "captions registered: {failures:?}");
+    (jpeg, vtt)
+}
+
+#[tokio::test]
+async fn thumbnail_served_as_jpeg() {
+    let fixture = Fixture::new();
+    let (jpeg, _) = register_extras(&fixture);
+    let url = fixture.server.thumbnail_url("abc123").expect("url");
+
+    let response = fixture.get(&url, None).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, CONTENT_TYPE), "image/jpeg");
+    assert_eq!(response.bytes().await.expect("body").as_ref(), jpeg);
+}
+
+#[tokio::test]
+async fn thumbnail_may_be_cached() {
+    let fixture = Fixture::new();
+    register_extras(&fixture);
+    let url = fixture.server.thumbnail_url("abc123").expect("url");
+
+    let response = fixture.get(&url, None).await;
+
+    assert_eq!(header(&response, CACHE_CONTROL), "private, max-age=3600");
+}
+
+#[tokio::test]
+async fn caption_served_as_vtt() {
+    let fixture = Fixture::new();
+    let (_, vtt) = register_extras(&fixture);
+    let url = fixture.server.caption_url(1, "en").expect("url");
+
+    let response = fixture.get(&url, None).await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header(&response, CONTENT_TYPE), "text/vtt; charset=utf-8");
+    assert_eq!(header(&response, CACHE_CONTROL), "no-store");
+    assert_eq!(response.bytes().await.expect("body").as_ref(), vtt);
+}
+
+#[tokio::test]
+async fn unknown_thumbnail_is_404() {
+    let fixture = Fixture::new();
+    register_extras(&fixture);
+    let url = fixture.server.thumbnail_url("other").expect("url");
+
+    assert_eq!(
+        fixture.get(&url, None).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn caption_of_other_language_is_404() {
+    let fixture = Fixture::new();
+    register_extras(&fixture);
+    let url = fixture.server.caption_url(1, "fr").expect("url");
+
+    assert_eq!(
+        fixture.get(&url, None).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn thumbnail_with_wrong_secret_is_404() {
+    let fixture = Fixture::new();
+    register_extras(&fixture);
+    let url = format!(
+        "{}/{}/thumbnails/abc123",
+        fixture.server.origin(),
+        "0".repeat(64)
+    );
+
+    assert_eq!(
+        fixture.get(&url, None).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn extra_traversal_paths_are_404() {
+    let fixture = Fixture::new();
+    register_extras(&fixture);
+    let url = fixture.server.thumbnail_url("abc123").expect("url");
+    let good_path = url.strip_prefix(&fixture.server.origin()).expect("path");
+    let secret_prefix = good_path
+        .strip_suffix("/thumbnails/abc123")
+        .expect("prefix");
+    let targets = [
+        format!("{secret_prefix}/thumbnails/../media/1"),
+        format!("{secret_prefix}/thumbnails/..%2fabc123"),
+        format!("{secret_prefix}/thumbnails/abc123.jpg"),
+        format!("{secret_prefix}/thumbnails/abc123/"),
+        format!("{secret_prefix}/captions/1/en/../en"),
+        format!("{secret_prefix}/captions/1/../../etc/passwd"),
+        format!("{secret_prefix}/captions/01/en"),
+        format!("{secret_prefix}/captions/1/en.vtt"),
+    ];
+
+    for target in &targets {
+        let status = raw_status(&fixture.server, "GET", target).await;
+        assert_eq!(status, 404, "target {target}");
+    }
+}
+
+#[tokio::test]
+async fn thumbnail_url_rejects_unsafe_uid() {
+    let fixture = Fixture::new();
+    assert_eq!(fixture.server.thumbnail_url("../x"), None);
+}
+
+#[tokio::test]
+async fn register_thumbnail_rejects_unsafe_uid() {
+    let fixture = Fixture::new();
+    let path = write_file(&fixture.dir, "x.jpg", b"jpeg");
+
+    let result = fixture.server.register_thumbnail("a/b", path);
+
+    assert!(matches!(result, Err(Error::InvalidName { .. })));
+}
+
+#[tokio::test]
+async fn unregister_drops_captions() {
+    let fixture = Fixture::new();
+    register_extras(&fixture);
+    let url = fixture.server.caption_url(1, "en").expect("url");
+
+    assert!(fixture.server.unregister(1));
+
+    assert_eq!(
+        fixture.get(&url, None).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn replace_all_keeps_thumbnails() {
+    let fixture = Fixture::new();
+    register_extras(&fixture);
+
+    let failures = fixture.server.replace_all([]);
+
+    assert!(failures.is_empty());
+    let url = fixture.server.thumbnail_url("abc123").expect("url");
+    assert_eq!(fixture.get(&url, None).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn replace_thumbnails_swaps_registrations() {
+    let fixture = Fixture::new();
+    register_extras(&fixture);
+    let path = write_file(&fixture.dir, "def456.jpg", b"other jpeg");
+
+    let failures = fixture.server.replace_thumbnails([
+        ("def456".to_owned(), path),
+        ("gone".to_owned(), fixture.dir.path().join("gone.jpg")),
+    ]);
+
+    assert_eq!(failures.len(), 1);
+    let old = fixture.server.thumbnail_url("abc123").expect("url");
+    assert_eq!(
+        fixture.get(&old, None).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let new = fixture.server.thumbnail_url("def456").expect("url");
+    assert_eq!(fixture.get(&new, None).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn app_origin_gets_cors_header() {
+    let fixture = Fixture::new();
+    register_extras(&fixture);
+    let url = fixture.server.caption_url(1, "en").expect("url");
+
+    let response = fixture
+        .client
+        .get(&url)
+        .header(ORIGIN, "tauri://localhost")
+        .send()
+        .await
+        .expect("send");
+
+    assert_eq!(
+        header(&response, ACCESS_CONTROL_ALLOW_ORIGIN),
+        "tauri://localhost"
+    );
+}
+
+#[tokio::test]
+async fn other_origin_gets_no_cors_header() {
+    let fixture = Fixture::new();
+    let response = fixture
+        .client
+        .get(fixture.server.url_for(1))
+        .header(ORIGIN, "https://example.com")
+        .send()
+        .await
+        .expect("send");
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response
+        .headers()
+        .get(ACCESS_CONTROL_ALLOW_ORIGIN)
+        .is_none());
 }
