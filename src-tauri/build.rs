@@ -29,6 +29,17 @@ const COMMANDS: &[&str] = &[
     "create_signing_key",
     "remove_signing_key",
     "set_token_api_fallback",
+    "cached_videos",
+    "sync_videos",
+    "acknowledge_changes",
+    "estimate_backup",
+    "start_backup",
+    "backup_progress",
+    "list_backups",
+    "cancel_backup",
+    "restore_account",
+    "export_manifest",
+    "storage_overview",
 ];
 
 fn main() {

@@ -7,14 +7,16 @@
 //! [`offstream_ipc::ErrorPayload`].
 //!
 //! Start-up order: parse the launch options, start logging, resolve the profile (or start the
-//! embedded emulator in demo mode), open the catalog, start the media server, load
-//! credentials, then show the window. Nothing secret is logged along the way.
+//! embedded emulator in demo mode), open the catalog, start the media server and the
+//! notification task, load credentials, then show the window. Nothing secret is logged along
+//! the way.
 
 mod commands;
 mod demo;
 mod error;
 mod launch;
 mod logging;
+mod notify;
 mod state;
 
 use tauri::Manager;
@@ -32,6 +34,7 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_drag::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(move |app| {
             let state = tauri::async_runtime::block_on(AppState::start(app.handle(), &options))?;
             app.manage(state);

@@ -19,8 +19,12 @@ pub async fn start_download(
     download_type: DownloadType,
 ) -> CommandResult<i64> {
     let account = state.require_account()?;
-    // A video from the last list saves the job one API call.
-    let started = match state.listed_video(&uid) {
+    // A video from the mirror (or else from the last server-side search) saves the job one
+    // API call.
+    let known = state
+        .mirrored_video(&account.account_id, &uid)
+        .or_else(|| state.listed_video(&uid));
+    let started = match known {
         Some(video) => account.jobs.start_with_video(&video, download_type),
         None => account.jobs.start(&uid, download_type),
     };
@@ -55,18 +59,20 @@ pub async fn resume_download(state: State<'_, AppState>, job_id: i64) -> Command
     account.jobs.resume(job_id).map_err(engine_error)
 }
 
-/// Pauses every queued or running job.
+/// Pauses every queued or running job, and every running backup, so none starts new jobs.
 #[tauri::command]
 pub fn pause_all_downloads(state: State<'_, AppState>) -> CommandResult<()> {
     let account = state.require_account()?;
+    state.pause_backups();
     account.jobs.pause_all();
     Ok(())
 }
 
-/// Resumes every paused job.
+/// Resumes every paused job and every paused backup.
 #[tauri::command]
 pub async fn resume_all_downloads(state: State<'_, AppState>) -> CommandResult<()> {
     let account = state.require_account()?;
+    state.resume_backups()?;
     account.jobs.resume_all().map(|_| ()).map_err(engine_error)
 }
 

@@ -8,17 +8,11 @@ use super::CommandResult;
 use crate::error::engine_error;
 use crate::state::AppState;
 
-/// Lists the offline items, each with a loopback URL the player can stream from.
+/// Lists the offline items, each with the loopback URLs the player loads the file, its
+/// thumbnail and its caption tracks from.
 #[tauri::command]
-pub fn list_library(state: State<'_, AppState>) -> CommandResult<Vec<LibraryEntry>> {
-    let items = state.library_items()?;
-    Ok(items
-        .into_iter()
-        .map(|item| LibraryEntry {
-            media_url: state.media.url_for(item.id),
-            item,
-        })
-        .collect())
+pub async fn list_library(state: State<'_, AppState>) -> CommandResult<Vec<LibraryEntry>> {
+    state.library_entries().await
 }
 
 /// Deletes an item's file, then its catalog entry. The UI requests confirmation first.

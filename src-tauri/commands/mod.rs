@@ -2,9 +2,12 @@
 //! [`offstream_ipc::ErrorPayload`]; none contains logic of its own.
 
 mod account;
+mod backup;
 mod jobs;
 mod library;
+mod mirror;
 mod signing;
+mod storage;
 mod videos;
 
 use offstream_ipc::ErrorPayload;
@@ -36,6 +39,17 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         signing::create_signing_key,
         signing::remove_signing_key,
         signing::set_token_api_fallback,
+        mirror::cached_videos,
+        mirror::sync_videos,
+        mirror::acknowledge_changes,
+        backup::estimate_backup,
+        backup::start_backup,
+        backup::backup_progress,
+        backup::list_backups,
+        backup::cancel_backup,
+        backup::restore_account,
+        backup::export_manifest,
+        storage::storage_overview,
     ]
 }
 
@@ -98,8 +112,9 @@ mod tests {
         assert_eq!(granted, contract());
     }
 
-    /// The window may use only these plugin permissions: drag-out, the folder picker, and two
-    /// read-only fs calls. No core window, path or event API, and no write, remove or
+    /// The window may use only these plugin permissions: drag-out, the folder picker, the
+    /// save dialog for manifests, and two read-only fs calls. No core window, path or event
+    /// API, no notification permission (the Rust side raises them), and no write, remove or
     /// remote-URL grant may slip in: the UI needs only `invoke` and `Channel`.
     #[test]
     fn main_window_plugin_grants_are_minimal() {
@@ -115,6 +130,7 @@ mod tests {
         let expected: BTreeSet<&str> = [
             "drag:default",
             "dialog:allow-open",
+            "dialog:allow-save",
             "fs:allow-exists",
             "fs:allow-stat",
         ]

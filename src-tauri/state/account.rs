@@ -126,13 +126,16 @@ impl AppState {
         if !self.queue_resumed.swap(true, Ordering::SeqCst) {
             jobs.set_signer(self.token_signer());
             match jobs.resume_unfinished() {
-                Ok(resumed) if !resumed.is_empty() => {
-                    tracing::info!(
-                        count = resumed.len(),
-                        "resumed the previous run's downloads"
-                    );
+                Ok(resumed) => {
+                    if !resumed.is_empty() {
+                        tracing::info!(
+                            count = resumed.len(),
+                            "resumed the previous run's downloads"
+                        );
+                    }
+                    // The backups follow once the account exists (see `replace_account`).
+                    self.backups_to_resume.store(true, Ordering::SeqCst);
                 }
-                Ok(_) => {}
                 Err(error) => {
                     tracing::warn!(code = error.code(), error = %error, "could not resume the previous run's downloads");
                 }
@@ -167,9 +170,17 @@ impl AppState {
     }
 
     fn replace_account(&self, account: Option<Account>) {
+        // Thumbnails of the previous account's mirror are of no use any more.
+        self.cancel_thumbnail_fetch();
         let account = account.map(Arc::new);
         let receiver = account.as_ref().map(|a| a.jobs.subscribe());
-        *self.account.write().unwrap_or_else(|p| p.into_inner()) = account;
+        *self.account.write().unwrap_or_else(|p| p.into_inner()) = account.clone();
+
+        if let Some(account) = &account {
+            if self.backups_to_resume.swap(false, Ordering::SeqCst) {
+                self.resume_unfinished_backups(Arc::clone(account));
+            }
+        }
 
         let mut relay = lock(&self.relay);
         if let Some(task) = relay.take() {

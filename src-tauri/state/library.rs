@@ -2,15 +2,17 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use offstream_engine::LibraryItem;
-use offstream_ipc::ErrorPayload;
-use offstream_media_server::{ContentType, MediaFile};
+use offstream_ipc::{CaptionTrack, ErrorPayload, LibraryEntry};
+use offstream_media_server::{CaptionSource, ContentType, MediaFile};
 use offstream_stream::DownloadType;
 use tauri_plugin_fs::FsExt;
 
 use super::AppState;
-use crate::error::engine_error;
+use crate::error::{engine_error, join_error};
+use crate::state::{mirror, thumbnails};
 
 impl AppState {
     /// Saves a new library folder and moves the job manager to it.
@@ -51,21 +53,37 @@ impl AppState {
         self.rebuild_account(true)
     }
 
-    /// Returns the library items with their media URLs registered on the media server.
+    /// Returns the library entries, each with the loopback URLs of its file, thumbnail and
+    /// caption files, all registered on the media server.
     ///
     /// # Errors
     /// The catalog's error.
-    pub fn library_items(&self) -> Result<Vec<LibraryItem>, ErrorPayload> {
-        let items = self.catalog.items().map_err(engine_error)?;
-        let files = items.iter().map(|item| MediaFile {
-            id: item.id,
-            path: item.path.clone(),
-            content_type: content_type(item.download_type),
-        });
-        for error in self.media.replace_all(files) {
-            tracing::warn!(%error, "a library file cannot be served to the player");
-        }
-        Ok(items)
+    pub async fn library_entries(&self) -> Result<Vec<LibraryEntry>, ErrorPayload> {
+        let catalog = Arc::clone(self.catalog());
+        let media = Arc::clone(&self.media);
+        let cache = Arc::clone(&self.thumbnails);
+
+        tauri::async_runtime::spawn_blocking(move || {
+            let items = catalog.items().map_err(engine_error)?;
+            register_files(&media, &items);
+            let thumbnail_urls = thumbnails::register_cached(
+                &media,
+                &cache,
+                items.iter().map(|item| item.uid.as_str()),
+            );
+
+            Ok(items
+                .into_iter()
+                .map(|item| {
+                    let media_url = media.url_for(item.id);
+                    let thumbnail_url = thumbnail_urls.get(&item.uid).cloned();
+                    let captions = caption_tracks(&media, &item);
+                    LibraryEntry::new(item, media_url, thumbnail_url, captions)
+                })
+                .collect())
+        })
+        .await
+        .map_err(join_error)?
     }
 
     /// Returns, per uid, the download types already in the library.
@@ -73,11 +91,7 @@ impl AppState {
     /// # Errors
     /// The catalog's error.
     pub fn offline_types(&self) -> Result<HashMap<String, Vec<DownloadType>>, ErrorPayload> {
-        let mut map: HashMap<String, Vec<DownloadType>> = HashMap::new();
-        for item in self.catalog.items().map_err(engine_error)? {
-            map.entry(item.uid).or_default().push(item.download_type);
-        }
-        Ok(map)
+        mirror::offline_types(self.catalog())
     }
 
     fn has_active_jobs(&self) -> bool {
@@ -100,6 +114,50 @@ impl AppState {
             tracing::warn!(%error, "cannot allow the UI to read the library folder");
         }
     }
+}
+
+/// Registers every item's file and caption files with the media server, replacing the
+/// previous registrations.
+fn register_files(media: &offstream_media_server::MediaServer, items: &[LibraryItem]) {
+    let files = items.iter().map(|item| MediaFile {
+        id: item.id,
+        path: item.path.clone(),
+        content_type: content_type(item.download_type),
+    });
+    for error in media.replace_all(files) {
+        tracing::warn!(%error, "a library file cannot be served to the player");
+    }
+
+    let captions = items.iter().flat_map(|item| {
+        let folder = item.path.parent().map(PathBuf::from).unwrap_or_default();
+        item.captions.iter().map(move |caption| CaptionSource {
+            id: item.id,
+            language: caption.language.clone(),
+            path: folder.join(&caption.file_name),
+        })
+    });
+    for error in media.replace_captions(captions) {
+        tracing::warn!(%error, "a caption file cannot be served to the player");
+    }
+}
+
+/// Returns the item's caption files that the media server serves, as player tracks.
+fn caption_tracks(
+    media: &offstream_media_server::MediaServer,
+    item: &LibraryItem,
+) -> Vec<CaptionTrack> {
+    item.captions
+        .iter()
+        .filter(|caption| media.is_caption_registered(item.id, &caption.language))
+        .filter_map(|caption| {
+            let url = media.caption_url(item.id, &caption.language)?;
+            Some(CaptionTrack {
+                language: caption.language.clone(),
+                label: caption.label.clone(),
+                url,
+            })
+        })
+        .collect()
 }
 
 fn content_type(download_type: DownloadType) -> ContentType {

@@ -1,30 +1,42 @@
-//! The app's managed state: profile, catalog, media server, credentials and the active account.
+//! The app's managed state: profile, catalog, media server, credentials, the active account,
+//! the mirror's background work and the running backups.
 //!
 //! The account part (client and job manager) exists only once credentials are known. It is
 //! rebuilt when the user saves new credentials, changes the API base or the library folder.
 //! Job snapshots from whichever manager is current are relayed into one broadcast channel, so
 //! a UI that subscribed before the account existed still receives every job.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use offstream_credentials::{CredentialStore, DEFAULT_SERVICE};
-use offstream_engine::{Catalog, JobSnapshot};
+use offstream_engine::backup::{BackupHandle, BackupId};
+use offstream_engine::{Catalog, JobSnapshot, ThumbnailCache};
 use offstream_ipc::{AppStatus, CredentialSource, ErrorPayload};
 use offstream_media_server::MediaServer;
 use offstream_profile::{Origin, ProcessEnv, Profile};
 use stream_emulator::RunningEmulator;
 use tauri::AppHandle;
 use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
 
 mod account;
+mod backups;
 mod library;
+mod mirror;
 mod signing;
+mod storage;
+mod thumbnails;
 
 pub use account::Account;
 pub use signing::KeyStorage;
 
 use crate::error::profile_error;
 use crate::launch::LaunchOptions;
+use crate::notify::Notifier;
+
+/// The backups this run started or took up again, by id.
+type BackupRegistry = Arc<Mutex<HashMap<BackupId, BackupHandle>>>;
 
 /// Simultaneous transfers when the user has not chosen a number.
 const DEFAULT_MAX_TRANSFERS: u32 = 2;
@@ -41,7 +53,8 @@ pub struct AppState {
     demo: Option<RunningEmulator>,
     profile: RwLock<Profile>,
     catalog: Arc<Catalog>,
-    pub media: MediaServer,
+    pub media: Arc<MediaServer>,
+    thumbnails: Arc<ThumbnailCache>,
     credentials: Arc<CredentialStore>,
     account: RwLock<Option<Arc<Account>>>,
     keychain_error: Mutex<Option<ErrorPayload>>,
@@ -49,10 +62,19 @@ pub struct AppState {
     /// Set once the unfinished jobs of the previous run were restarted, which happens when
     /// the first job manager of this process exists.
     queue_resumed: std::sync::atomic::AtomicBool,
+    /// Set when the previous run's jobs were resumed, until its unfinished backups are
+    /// taken up too.
+    backups_to_resume: std::sync::atomic::AtomicBool,
     /// Videos of the last list, by uid, so a download started from it skips a fetch.
     listed: Mutex<std::collections::HashMap<String, offstream_stream::Video>>,
     events: broadcast::Sender<JobSnapshot>,
     relay: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    /// Held while a sync of the mirror runs, so two syncs never write it at once.
+    sync_lock: tokio::sync::Mutex<()>,
+    /// Stops the background thumbnail download of the last sync.
+    thumbnail_fetch: Mutex<Option<CancellationToken>>,
+    backups: BackupRegistry,
+    notifier: Notifier,
 }
 
 impl AppState {
@@ -62,7 +84,7 @@ impl AppState {
     /// A message naming the folder, file or port that could not be used.
     pub async fn start(app: &AppHandle, options: &LaunchOptions) -> Result<Self, String> {
         let demo = if options.demo {
-            Some(crate::demo::start().await.map_err(|e| e.to_string())?)
+            Some(crate::demo::start().await?)
         } else {
             None
         };
@@ -82,8 +104,15 @@ impl AppState {
         );
 
         let catalog = Arc::new(Catalog::open(&profile.data_dir).map_err(|e| e.to_string())?);
-        let media = MediaServer::start().map_err(|e| e.to_string())?;
+        let media = Arc::new(MediaServer::start().map_err(|e| e.to_string())?);
+        let thumbnails = Arc::new(ThumbnailCache::new(&profile.data_dir));
         let (events, _) = broadcast::channel(EVENT_CAPACITY);
+        let backups = BackupRegistry::default();
+        let notifier = Notifier::start(
+            app.clone(),
+            events.subscribe(),
+            backups::lookup(Arc::clone(&backups)),
+        );
 
         let state = Self {
             app: app.clone(),
@@ -91,14 +120,20 @@ impl AppState {
             profile: RwLock::new(profile),
             catalog,
             media,
+            thumbnails,
             credentials: Arc::new(CredentialStore::new(DEFAULT_SERVICE)),
             account: RwLock::new(None),
             keychain_error: Mutex::new(None),
             signing_key: Mutex::new(None),
             queue_resumed: std::sync::atomic::AtomicBool::new(false),
+            backups_to_resume: std::sync::atomic::AtomicBool::new(false),
             listed: Mutex::new(std::collections::HashMap::new()),
             events,
             relay: Mutex::new(None),
+            sync_lock: tokio::sync::Mutex::new(()),
+            thumbnail_fetch: Mutex::new(None),
+            backups,
+            notifier,
         };
         state.allow_library_reads();
         state.load_signing_key().await;
@@ -106,8 +141,9 @@ impl AppState {
         Ok(state)
     }
 
-    /// Stops the servers this state started.
+    /// Stops the background work and the servers this state started.
     pub async fn shutdown(&self) {
+        self.cancel_thumbnail_fetch();
         self.media.shutdown().await;
     }
 
