@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 
 import { App } from "./App";
 import { FakeBackend } from "./backend/fake";
-import { makeEntry, makeJob, makeVideo, renderWith } from "./test/fixtures";
+import { makeEntry, makeJob, makeVideo, makeVideos, renderWith } from "./test/fixtures";
 
 describe("App", () => {
   it("first run shows settings", async () => {
@@ -148,6 +148,42 @@ describe("App", () => {
 
     await waitFor(() => {
       expect(screen.getByTestId("error")).toHaveTextContent("job queue stopped");
+    });
+  });
+
+  it("started backup opens backups", async () => {
+    const backend = new FakeBackend({
+      status: { credentialSource: "keychain", accountId: "a" },
+      videos: makeVideos(3),
+    });
+    const user = userEvent.setup();
+    renderWith(backend, <App />);
+    await screen.findByText("Video 00001");
+
+    await user.click(screen.getByTestId("back-up"));
+    await user.click(await screen.findByTestId("start-backup"));
+
+    expect(await screen.findByRole("heading", { name: "Backups" })).toHaveFocus();
+    expect(await screen.findByTestId("backup-details")).toHaveAttribute("data-id", "1");
+    expect(document.querySelector("#nav-backups")).toHaveAttribute("aria-current", "page");
+  });
+
+  it("sync memory outlives screen", async () => {
+    const backend = new FakeBackend({
+      status: { credentialSource: "keychain", accountId: "a" },
+      videos: [makeVideo()],
+    });
+    const user = userEvent.setup();
+    renderWith(backend, <App />);
+    await waitFor(() => {
+      expect(backend.callsOf("syncVideos")).toEqual([["full"]]);
+    });
+    await user.click(screen.getByRole("button", { name: "Library" }));
+
+    await user.click(screen.getByRole("button", { name: "Videos" }));
+
+    await waitFor(() => {
+      expect(backend.callsOf("syncVideos")).toEqual([["full"], ["quick"]]);
     });
   });
 });

@@ -1,14 +1,17 @@
 // The app shell: loads the status, follows the download jobs, and switches between screens.
+// It keeps what outlives a screen: the job store and the memory of full syncs.
 import { useCallback, useEffect, useRef, useState } from "react";
 
 import { toErrorPayload } from "./backend/backend";
 import { useBackend } from "./backend/context";
-import type { AppStatus, ErrorPayload } from "./backend/types";
+import type { AppStatus, BackupProgress, ErrorPayload } from "./backend/types";
+import { BackupsView } from "./backup/BackupsView";
 import { ErrorMessage } from "./components/ErrorMessage";
 import { Header, type View } from "./components/Header";
 import { JobStore } from "./jobs/store";
 import { LibraryView } from "./library/LibraryView";
 import { SettingsView } from "./settings/SettingsView";
+import { SyncMemory } from "./videos/syncPolicy";
 import { VideosView } from "./videos/VideosView";
 
 type StatusState =
@@ -21,6 +24,8 @@ export function App() {
   const [state, setState] = useState<StatusState>({ kind: "loading" });
   const [view, setView] = useState<View>("videos");
   const [jobs] = useState(() => new JobStore());
+  const [syncMemory] = useState(() => new SyncMemory());
+  const [shownBackup, setShownBackup] = useState<number | null>(null);
   const [jobsError, setJobsError] = useState<ErrorPayload | null>(null);
   const [watchAttempt, setWatchAttempt] = useState(0);
   const navigated = useRef(false);
@@ -84,6 +89,14 @@ export function App() {
     setState({ kind: "loaded", status });
   }, []);
 
+  const showBackup = useCallback(
+    (backup: BackupProgress) => {
+      setShownBackup(backup.id);
+      navigate("backups");
+    },
+    [navigate],
+  );
+
   if (state.kind === "loading") {
     return (
       <p className="loading app-loading" role="status">
@@ -122,9 +135,12 @@ export function App() {
           jobs={jobs}
           onOpenSettings={() => navigate("settings")}
           onStatusChange={setStatus}
+          syncMemory={syncMemory}
+          onBackupStarted={showBackup}
         />
       )}
       {view === "library" && <LibraryView jobs={jobs} />}
+      {view === "backups" && <BackupsView initialId={shownBackup} />}
       {view === "settings" && (
         <SettingsView
           status={status}

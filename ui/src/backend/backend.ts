@@ -6,11 +6,22 @@
 // already reject that way, and the Tauri implementation wraps plugin errors into the same shape.
 import type {
   AppStatus,
+  BackupEstimate,
+  BackupOptions,
+  BackupProgress,
+  BackupSelection,
   DownloadType,
   ErrorPayload,
   JobSnapshot,
   LibraryEntry,
+  ManifestFormat,
+  RestoreReport,
   SigningKeyInput,
+  StorageOverview,
+  SyncEvent,
+  SyncMode,
+  SyncSummary,
+  VideoList,
   VideoRow,
 } from "./types";
 
@@ -73,6 +84,50 @@ export interface Backend {
 
   /** Lists the account's videos, filtered on the server when `search` is set. */
   listVideos(search: string | null): Promise<VideoRow[]>;
+
+  /** Returns the account's video list from the local mirror, without any network request. */
+  cachedVideos(): Promise<VideoList>;
+
+  /**
+   * Syncs the mirror with the account: a "quick" sync reads only new uploads, a "full" one
+   * walks the whole list and also sees renames and deletions. `onEvent` receives the count of
+   * videos listed so far.
+   */
+  syncVideos(mode: SyncMode, onEvent: (event: SyncEvent) => void): Promise<SyncSummary>;
+
+  /** Clears the New, Renamed and Removed marks of the mirror and returns how many it cleared. */
+  acknowledgeChanges(): Promise<number>;
+
+  /** Computes from the mirror what a backup of `selection` would download, skip and cost. */
+  estimateBackup(selection: BackupSelection, downloadType: DownloadType): Promise<BackupEstimate>;
+
+  /** Estimates `selection` again from the mirror and starts a backup of it. */
+  startBackup(
+    selection: BackupSelection,
+    downloadType: DownloadType,
+    options: BackupOptions,
+  ): Promise<BackupProgress>;
+
+  /** Returns the counts and per-video states of one backup. */
+  backupProgress(id: number): Promise<BackupProgress>;
+
+  /** Lists every backup, newest first. */
+  listBackups(): Promise<BackupProgress[]>;
+
+  /** Cancels the videos of a backup that have not finished. Finished files stay in the library. */
+  cancelBackup(id: number): Promise<void>;
+
+  /** Deletes the downloads on Stream that the backup enabled and that did not exist before it. */
+  restoreAccount(id: number): Promise<RestoreReport>;
+
+  /** Opens a save dialog for a manifest file; resolves to `null` when the user cancels. */
+  chooseManifestPath(defaultName: string, format: ManifestFormat): Promise<string | null>;
+
+  /** Writes the manifest of a backup to `path` and returns the number of rows written. */
+  exportManifest(id: number, format: ManifestFormat, path: string): Promise<number>;
+
+  /** Returns the space the library and the thumbnail cache use, and the space left. */
+  storageOverview(): Promise<StorageOverview>;
 
   /** Queues a download and returns its job id. */
   startDownload(uid: string, downloadType: DownloadType): Promise<number>;

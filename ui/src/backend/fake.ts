@@ -5,6 +5,10 @@
 // cancelling change the fake's own snapshots and send them to subscribers like the Rust channel.
 // Pasted signing keys get a subset of the Rust side's checks, and their material is never
 // stored. The recorded call keeps only its length.
+//
+// `videos` is the account on Stream and `mirror` the local copy that cached_videos returns;
+// sync_videos brings the mirror up to date with marks (see fake-sync.ts). Backups estimate
+// from the mirror and stay running until a test finishes their videos (see fake-backup.ts).
 import {
   MAX_TRANSFERS,
   MIN_TRANSFERS,
@@ -12,16 +16,30 @@ import {
   type CredentialsInput,
   type FileCheck,
 } from "./backend";
+import { estimateFromMirror, isActiveOutcome, itemsOf, recount, settle } from "./fake-backup";
+import { newestFirst, syncMirror } from "./fake-sync";
 import type {
   AppStatus,
+  BackupEstimate,
+  BackupItemStatus,
+  BackupOptions,
+  BackupProgress,
+  BackupSelection,
   DownloadType,
   ErrorPayload,
   JobPhase,
   JobSnapshot,
   LibraryEntry,
+  ManifestFormat,
+  RestoreReport,
   SigningKeyInput,
   SigningMode,
   SigningStatus,
+  StorageOverview,
+  SyncEvent,
+  SyncMode,
+  SyncSummary,
+  VideoList,
   VideoRow,
 } from "./types";
 
@@ -31,7 +49,24 @@ export type FakeOptions = {
   status?: Partial<AppStatus>;
   /** Fields of `status.signing` that differ from FAKE_SIGNING. */
   signing?: Partial<SigningStatus>;
+  /** The account's videos on Stream. */
   videos?: VideoRow[];
+  /** The local mirror. Unless set, a copy of `videos`, newest first. */
+  mirror?: VideoRow[];
+  /** The last sync of the mirror. Unless set, null (never synced). */
+  lastSync?: SyncSummary | null;
+  /** True makes cached_videos report a sync that is still running. */
+  syncing?: boolean;
+  /**
+   * Thumbnail URLs by uid that a sync fetches after it returned, as the app does in the
+   * background before it sends "thumbnailsReady".
+   */
+  thumbnails?: Record<string, string>;
+  backups?: BackupProgress[];
+  /** Fields of the storage overview that differ from the fake's library and FAKE_VOLUME. */
+  storage?: Partial<StorageOverview>;
+  /** Path the save dialog returns. Null, the default, means the user cancelled. */
+  savePath?: string | null;
   library?: LibraryEntry[];
   jobs?: JobSnapshot[];
   /** File checks by path; paths not listed are "ok". */
@@ -65,6 +100,12 @@ export const FAKE_STATUS: AppStatus = {
   signing: FAKE_SIGNING,
   maxTransfers: 2,
 };
+
+/** Free and total bytes of the fake library's volume. */
+export const FAKE_VOLUME = { freeBytes: 120_000_000_000, volumeBytes: 500_000_000_000 };
+
+/** Bytes of the fake thumbnail cache. */
+export const FAKE_THUMBNAIL_BYTES = 2_400_000;
 
 /** Phases the Rust queue pauses. A verifying job finishes instead. */
 const PAUSABLE: ReadonlySet<JobPhase> = new Set(["queued", "preparing", "transferring"]);
@@ -168,6 +209,13 @@ function redactKeyInput(input: SigningKeyInput): Omit<SigningKeyInput, "material
 export class FakeBackend implements Backend {
   status: AppStatus;
   videos: VideoRow[];
+  mirror: VideoRow[];
+  lastSync: SyncSummary | null;
+  syncing: boolean;
+  thumbnails: Record<string, string>;
+  backups: BackupProgress[];
+  storage: Partial<StorageOverview>;
+  savePath: string | null;
   library: LibraryEntry[];
   jobs: JobSnapshot[];
   files: Record<string, FileCheck>;
@@ -178,11 +226,19 @@ export class FakeBackend implements Backend {
   private readonly failures = new Map<keyof Backend, ErrorPayload>();
   private readonly watchers: Array<(job: JobSnapshot) => void> = [];
   private nextJobId = 1;
+  private syncGate: Promise<void> | null = null;
 
   constructor(options: FakeOptions = {}) {
     this.status = { ...FAKE_STATUS, ...options.status };
     this.status.signing = { ...this.status.signing, ...options.signing };
     this.videos = options.videos ?? [];
+    this.mirror = options.mirror ?? newestFirst(this.videos);
+    this.lastSync = options.lastSync ?? null;
+    this.syncing = options.syncing ?? false;
+    this.thumbnails = options.thumbnails ?? {};
+    this.backups = options.backups ?? [];
+    this.storage = options.storage ?? {};
+    this.savePath = options.savePath ?? null;
     this.library = options.library ?? [];
     this.jobs = options.jobs ?? [];
     this.files = options.files ?? {};
@@ -207,6 +263,47 @@ export class FakeBackend implements Backend {
     for (const watcher of this.watchers) {
       watcher(job);
     }
+  }
+
+  /**
+   * Makes every sync_videos call wait, after its progress events, until the returned function
+   * is called, so a test can look at the screen while a sync runs.
+   */
+  holdSyncs(): () => void {
+    let release = () => {};
+    this.syncGate = new Promise<void>((resolve) => {
+      release = () => {
+        this.syncGate = null;
+        resolve();
+      };
+    });
+    return release;
+  }
+
+  /**
+   * Ends the first `count` waiting or running videos of a backup with `outcome`, and finishes
+   * the backup (with its restore step) when none is left. A done video becomes offline in the
+   * mirror.
+   */
+  finishBackupItems(id: number, count: number, outcome: "done" | "failed" = "done"): void {
+    const backup = this.backup(id);
+    let left = count;
+    const items = backup.items.map((item): BackupItemStatus => {
+      if (left === 0 || !isActiveOutcome(item.outcome) || item.outcome === "paused") {
+        return item;
+      }
+      left -= 1;
+      if (outcome === "done") {
+        this.markOffline(item.uid, backup.downloadType);
+        return { ...item, outcome };
+      }
+      return {
+        ...item,
+        outcome,
+        error: { code: "not_ready", message: "Cloudflare reported an error preparing the MP4." },
+      };
+    });
+    this.replaceBackup(settle({ ...backup, items }));
   }
 
   /** Returns the calls of one method, oldest first. */
@@ -335,10 +432,196 @@ export class FakeBackend implements Backend {
     return this.videos.filter((video) => video.name.toLowerCase().includes(needle));
   }
 
-  async startDownload(uid: string, downloadType: DownloadType): Promise<number> {
-    await this.record("startDownload", [uid, downloadType]);
+  async cachedVideos(): Promise<VideoList> {
+    await this.record("cachedVideos", []);
+    return { videos: [...this.mirror], lastSync: this.lastSync, syncing: this.syncing };
+  }
+
+  async syncVideos(mode: SyncMode, onEvent: (event: SyncEvent) => void): Promise<SyncSummary> {
+    await this.record("syncVideos", [mode]);
+    const result = syncMirror(this.mirror, this.videos, mode, this.lastSync === null);
+    for (const listed of result.listed) {
+      onEvent({ kind: "progress", listed });
+    }
+    if (this.syncGate !== null) {
+      await this.syncGate;
+    }
+    this.mirror = result.mirror;
+    this.lastSync = result.summary;
+    this.fetchThumbnails(onEvent);
+    return result.summary;
+  }
+
+  async acknowledgeChanges(): Promise<number> {
+    await this.record("acknowledgeChanges", []);
+    const marked = this.mirror.filter((row) => row.change !== null).length;
+    this.mirror = this.mirror.map((row) => (row.change === null ? row : { ...row, change: null }));
+    return marked;
+  }
+
+  async estimateBackup(
+    selection: BackupSelection,
+    downloadType: DownloadType,
+  ): Promise<BackupEstimate> {
+    await this.record("estimateBackup", [selection, downloadType]);
+    return estimateFromMirror(this.mirror, selection, downloadType);
+  }
+
+  async startBackup(
+    selection: BackupSelection,
+    downloadType: DownloadType,
+    options: BackupOptions,
+  ): Promise<BackupProgress> {
+    await this.record("startBackup", [selection, downloadType, options]);
+    const estimate = estimateFromMirror(this.mirror, selection, downloadType);
+    const id = Math.max(0, ...this.backups.map((backup) => backup.id)) + 1;
+    // The first videos start at once, as many as the queue transfers at the same time.
+    let slots = this.status.maxTransfers;
+    const items = itemsOf(estimate).map((item): BackupItemStatus => {
+      if (item.outcome !== "queued" || slots === 0) {
+        return item;
+      }
+      slots -= 1;
+      return { ...item, outcome: "running", jobId: this.takeJobId() };
+    });
+    const backup = settle({
+      id,
+      state: "running",
+      downloadType,
+      restoreAccount: options.restoreAccount,
+      total: 0,
+      done: 0,
+      failed: 0,
+      skipped: 0,
+      unavailable: 0,
+      active: 0,
+      restored: 0,
+      items,
+    });
+    this.backups = [backup, ...this.backups];
+    return backup;
+  }
+
+  async backupProgress(id: number): Promise<BackupProgress> {
+    await this.record("backupProgress", [id]);
+    return this.backup(id);
+  }
+
+  async listBackups(): Promise<BackupProgress[]> {
+    await this.record("listBackups", []);
+    return [...this.backups];
+  }
+
+  async cancelBackup(id: number): Promise<void> {
+    await this.record("cancelBackup", [id]);
+    const backup = this.backup(id);
+    if (backup.state !== "running") {
+      return;
+    }
+    const items = backup.items.map((item) =>
+      isActiveOutcome(item.outcome) ? { ...item, outcome: "cancelled" as const } : item,
+    );
+    this.replaceBackup(recount({ ...backup, state: "cancelled", items }));
+  }
+
+  async restoreAccount(id: number): Promise<RestoreReport> {
+    await this.record("restoreAccount", [id]);
+    const backup = this.backup(id);
+    let deleted = 0;
+    const items = backup.items.map((item) => {
+      if (item.outcome !== "done" || item.downloadDeleted) {
+        return item;
+      }
+      deleted += 1;
+      return { ...item, downloadDeleted: true };
+    });
+    this.replaceBackup(recount({ ...backup, items }));
+    return { deleted, kept: 0, failed: 0 };
+  }
+
+  async chooseManifestPath(defaultName: string, format: ManifestFormat): Promise<string | null> {
+    await this.record("chooseManifestPath", [defaultName, format]);
+    return this.savePath;
+  }
+
+  async exportManifest(id: number, format: ManifestFormat, path: string): Promise<number> {
+    await this.record("exportManifest", [id, format, path]);
+    const backup = this.backup(id);
+    return backup.items.filter((item) => item.outcome === "done" || item.outcome === "skipped")
+      .length;
+  }
+
+  async storageOverview(): Promise<StorageOverview> {
+    await this.record("storageOverview", []);
+    return {
+      libraryDir: this.status.libraryDir,
+      libraryBytes: this.library.reduce((sum, entry) => sum + entry.bytes, 0),
+      itemCount: this.library.length,
+      ...FAKE_VOLUME,
+      thumbnailBytes: FAKE_THUMBNAIL_BYTES,
+      ...this.storage,
+    };
+  }
+
+  /** Fills in the thumbnails of `thumbnails` after the current task, then announces them. */
+  private fetchThumbnails(onEvent: (event: SyncEvent) => void): void {
+    const missing = this.mirror.filter(
+      (row) => row.thumbnailUrl === null && this.thumbnails[row.uid] !== undefined,
+    );
+    if (missing.length === 0) {
+      return;
+    }
+    setTimeout(() => {
+      this.mirror = this.mirror.map((row) => ({
+        ...row,
+        thumbnailUrl: row.thumbnailUrl ?? this.thumbnails[row.uid] ?? null,
+      }));
+      onEvent({ kind: "thumbnailsReady", fetched: missing.length });
+    }, 0);
+  }
+
+  /** Returns a backup, or rejects the way Rust does for an unknown id. */
+  private backup(id: number): BackupProgress {
+    const backup = this.backups.find((candidate) => candidate.id === id);
+    if (backup === undefined) {
+      throw { code: "not_found", message: `No backup has the id ${id}.` };
+    }
+    return backup;
+  }
+
+  private replaceBackup(next: BackupProgress): void {
+    this.backups = this.backups.map((backup) => (backup.id === next.id ? next : backup));
+  }
+
+  /** Changes the outcome of every backup item in `from` to `to`, as pausing all jobs does. */
+  private moveBackupItems(from: BackupItemStatus["outcome"], to: BackupItemStatus["outcome"]) {
+    this.backups = this.backups.map((backup) =>
+      recount({
+        ...backup,
+        items: backup.items.map((item) =>
+          item.outcome === from ? { ...item, outcome: to } : item,
+        ),
+      }),
+    );
+  }
+
+  private markOffline(uid: string, downloadType: DownloadType): void {
+    this.mirror = this.mirror.map((row) =>
+      row.uid === uid && !row.offline.includes(downloadType)
+        ? { ...row, offline: [...row.offline, downloadType] }
+        : row,
+    );
+  }
+
+  private takeJobId(): number {
     const id = Math.max(this.nextJobId, ...this.jobs.map((job) => job.id + 1));
     this.nextJobId = id + 1;
+    return id;
+  }
+
+  async startDownload(uid: string, downloadType: DownloadType): Promise<number> {
+    await this.record("startDownload", [uid, downloadType]);
+    const id = this.takeJobId();
     this.jobs.push({
       id,
       uid,
@@ -388,6 +671,8 @@ export class FakeBackend implements Backend {
     for (const job of this.jobs.filter((candidate) => PAUSABLE.has(candidate.phase))) {
       this.changeJob(job, { phase: "paused", notice: null });
     }
+    this.moveBackupItems("queued", "paused");
+    this.moveBackupItems("running", "paused");
   }
 
   async resumeAllDownloads(): Promise<void> {
@@ -395,6 +680,7 @@ export class FakeBackend implements Backend {
     for (const job of this.jobs.filter((candidate) => candidate.phase === "paused")) {
       this.changeJob(job, { phase: "queued", notice: null });
     }
+    this.moveBackupItems("paused", "queued");
   }
 
   async setMaxTransfers(count: number): Promise<AppStatus> {

@@ -2,10 +2,13 @@ import type { Channel } from "@tauri-apps/api/core";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it } from "vitest";
 
-import { makeJob } from "../test/fixtures";
+import { EMPTY_SELECTION } from "../backup/selection";
+import { makeJob, makeSummary } from "../test/fixtures";
 import { FAKE_STATUS } from "./fake";
 import { TauriBackend } from "./tauri";
-import type { JobSnapshot } from "./types";
+import type { JobSnapshot, SyncEvent } from "./types";
+
+const SELECTION = { ...EMPTY_SELECTION, search: "keynote", since: "2025-01-01" };
 
 type Invocation = { cmd: string; args: Record<string, unknown> | undefined };
 
@@ -21,7 +24,7 @@ function recordIPC(respond: (cmd: string, args: Record<string, unknown>) => unkn
 }
 
 /** Delivers `message` the way Tauri's Rust side does: by callback id, with an ordering index. */
-function sendOnChannel(channel: Channel<JobSnapshot>, index: number, message: JobSnapshot) {
+function sendOnChannel<T>(channel: Channel<T>, index: number, message: T) {
   const internals = (window as unknown as { __TAURI_INTERNALS__: Record<string, unknown> })
     .__TAURI_INTERNALS__;
   const runCallback = internals.runCallback as (id: number, data: unknown) => void;
@@ -99,6 +102,31 @@ describe("TauriBackend commands", () => {
     ["listLibrary", (b) => b.listLibrary(), "list_library", {}],
     ["deleteLibraryItem", (b) => b.deleteLibraryItem(3), "delete_library_item", { id: 3 }],
     ["revealLibraryItem", (b) => b.revealLibraryItem(3), "reveal_library_item", { id: 3 }],
+    ["cachedVideos", (b) => b.cachedVideos(), "cached_videos", {}],
+    ["acknowledgeChanges", (b) => b.acknowledgeChanges(), "acknowledge_changes", {}],
+    [
+      "estimateBackup",
+      (b) => b.estimateBackup(SELECTION, "audio"),
+      "estimate_backup",
+      { selection: SELECTION, downloadType: "audio" },
+    ],
+    [
+      "startBackup",
+      (b) => b.startBackup(SELECTION, "default", { restoreAccount: true }),
+      "start_backup",
+      { selection: SELECTION, downloadType: "default", options: { restoreAccount: true } },
+    ],
+    ["backupProgress", (b) => b.backupProgress(5), "backup_progress", { id: 5 }],
+    ["listBackups", (b) => b.listBackups(), "list_backups", {}],
+    ["cancelBackup", (b) => b.cancelBackup(5), "cancel_backup", { id: 5 }],
+    ["restoreAccount", (b) => b.restoreAccount(5), "restore_account", { id: 5 }],
+    [
+      "exportManifest",
+      (b) => b.exportManifest(5, "csv", "/home/user/m.csv"),
+      "export_manifest",
+      { id: 5, format: "csv", path: "/home/user/m.csv" },
+    ],
+    ["storageOverview", (b) => b.storageOverview(), "storage_overview", {}],
   ])("%s sends its command", async (_name, run, cmd, args) => {
     const invocations = recordIPC();
 
@@ -145,6 +173,38 @@ describe("TauriBackend commands", () => {
       code: "unexpected",
       message: "Command list_videos not allowed by ACL",
     });
+  });
+});
+
+describe("TauriBackend selection", () => {
+  it("sends only selection fields", async () => {
+    const invocations = recordIPC();
+
+    await new TauriBackend().estimateBackup({ ...SELECTION, note: "extra" } as never, "default");
+
+    expect(invocations[0]?.args?.selection).toEqual(SELECTION);
+  });
+});
+
+describe("TauriBackend syncVideos", () => {
+  it("sends mode and channel", async () => {
+    const summary = makeSummary();
+    const invocations = recordIPC(() => summary);
+    const received: SyncEvent[] = [];
+
+    const result = await new TauriBackend().syncVideos("quick", (event) => received.push(event));
+
+    expect(result).toEqual(summary);
+    expect(invocations[0]?.cmd).toBe("sync_videos");
+    expect(invocations[0]?.args?.mode).toBe("quick");
+    const channel = invocations[0]?.args?.onEvent as Channel<SyncEvent>;
+    sendOnChannel(channel, 0, { kind: "progress", listed: 1000 });
+    sendOnChannel(channel, 1, { kind: "progress", listed: 2000 });
+
+    expect(received).toEqual([
+      { kind: "progress", listed: 1000 },
+      { kind: "progress", listed: 2000 },
+    ]);
   });
 });
 
@@ -195,6 +255,25 @@ describe("TauriBackend plugins", () => {
       multiple: false,
       defaultPath: "/home/user/Videos",
     });
+  });
+
+  it("chooseManifestPath opens save dialog", async () => {
+    const invocations = recordIPC(() => "/home/user/backup.csv");
+
+    const chosen = await backend.chooseManifestPath("offstream-backup-3.csv", "csv");
+
+    expect(chosen).toBe("/home/user/backup.csv");
+    expect(invocations[0]?.cmd).toBe("plugin:dialog|save");
+    expect(invocations[0]?.args?.options).toMatchObject({
+      defaultPath: "offstream-backup-3.csv",
+      filters: [{ name: "CSV manifest", extensions: ["csv"] }],
+    });
+  });
+
+  it("chooseManifestPath cancel is null", async () => {
+    recordIPC(() => null);
+
+    await expect(backend.chooseManifestPath("m.json", "json")).resolves.toBeNull();
   });
 
   it("startDragOut drags the path", async () => {

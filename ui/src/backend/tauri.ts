@@ -1,21 +1,48 @@
-// The Backend that runs inside the Tauri webview: app commands through `invoke`, job progress
-// through a `Channel`, and the dialog, fs and drag plugins. Argument keys are camelCase here;
+// The Backend that runs inside the Tauri webview: app commands through `invoke`, job and sync
+// progress through a `Channel`, and the dialog, fs and drag plugins. Argument keys are camelCase here;
 // Tauri maps them to the snake_case parameters of the Rust commands.
 import { startDrag } from "@crabnebula/tauri-plugin-drag";
 import { Channel, invoke } from "@tauri-apps/api/core";
-import { open } from "@tauri-apps/plugin-dialog";
+import { open, save } from "@tauri-apps/plugin-dialog";
 import { exists, stat } from "@tauri-apps/plugin-fs";
 
 import dragIcon from "../assets/drag-icon.png?inline";
 import { toErrorPayload, type Backend, type CredentialsInput, type FileCheck } from "./backend";
 import type {
   AppStatus,
+  BackupEstimate,
+  BackupOptions,
+  BackupProgress,
+  BackupSelection,
   DownloadType,
   JobSnapshot,
   LibraryEntry,
+  ManifestFormat,
+  RestoreReport,
   SigningKeyInput,
+  StorageOverview,
+  SyncEvent,
+  SyncMode,
+  SyncSummary,
+  VideoList,
   VideoRow,
 } from "./types";
+
+const MANIFEST_FILTERS: Record<ManifestFormat, { name: string; extensions: string[] }> = {
+  json: { name: "JSON manifest", extensions: ["json"] },
+  csv: { name: "CSV manifest", extensions: ["csv"] },
+};
+
+/** Copies the fields of a selection one by one, so nothing else on the object crosses the IPC. */
+function selectionArgument(selection: BackupSelection): BackupSelection {
+  return {
+    uids: selection.uids,
+    search: selection.search,
+    since: selection.since,
+    until: selection.until,
+    creator: selection.creator,
+  };
+}
 
 /** Calls a command and turns any rejection into an ErrorPayload. */
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -86,6 +113,72 @@ export class TauriBackend implements Backend {
 
   listVideos(search: string | null): Promise<VideoRow[]> {
     return call("list_videos", { search });
+  }
+
+  cachedVideos(): Promise<VideoList> {
+    return call("cached_videos");
+  }
+
+  syncVideos(mode: SyncMode, onEvent: (event: SyncEvent) => void): Promise<SyncSummary> {
+    const channel = new Channel<SyncEvent>();
+    channel.onmessage = onEvent;
+    return call("sync_videos", { mode, onEvent: channel });
+  }
+
+  acknowledgeChanges(): Promise<number> {
+    return call("acknowledge_changes");
+  }
+
+  estimateBackup(selection: BackupSelection, downloadType: DownloadType): Promise<BackupEstimate> {
+    return call("estimate_backup", { selection: selectionArgument(selection), downloadType });
+  }
+
+  startBackup(
+    selection: BackupSelection,
+    downloadType: DownloadType,
+    options: BackupOptions,
+  ): Promise<BackupProgress> {
+    return call("start_backup", {
+      selection: selectionArgument(selection),
+      downloadType,
+      options: { restoreAccount: options.restoreAccount },
+    });
+  }
+
+  backupProgress(id: number): Promise<BackupProgress> {
+    return call("backup_progress", { id });
+  }
+
+  listBackups(): Promise<BackupProgress[]> {
+    return call("list_backups");
+  }
+
+  cancelBackup(id: number): Promise<void> {
+    return call("cancel_backup", { id });
+  }
+
+  restoreAccount(id: number): Promise<RestoreReport> {
+    return call("restore_account", { id });
+  }
+
+  async chooseManifestPath(defaultName: string, format: ManifestFormat): Promise<string | null> {
+    try {
+      return await save({
+        title: "Save the backup manifest",
+        defaultPath: defaultName,
+        filters: [MANIFEST_FILTERS[format]],
+      });
+    } catch (error) {
+      throw toErrorPayload(error);
+    }
+  }
+
+  exportManifest(id: number, format: ManifestFormat, path: string): Promise<number> {
+    return call("export_manifest", { id, format, path });
+  }
+
+  storageOverview(): Promise<StorageOverview> {
+    return call("storage_overview");
   }
 
   startDownload(uid: string, downloadType: DownloadType): Promise<number> {

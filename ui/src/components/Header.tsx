@@ -1,11 +1,12 @@
 // The top bar: app name, demo badge, navigation and the account in use.
 import type { AppStatus } from "../backend/types";
 
-export type View = "videos" | "library" | "settings";
+export type View = "videos" | "library" | "backups" | "settings";
 
 const NAV: Array<{ view: View; label: string }> = [
   { view: "videos", label: "Videos" },
   { view: "library", label: "Library" },
+  { view: "backups", label: "Backups" },
   { view: "settings", label: "Settings" },
 ];
 

@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 
 import {
   formatBytes,
+  formatCount,
+  formatCountOf,
+  formatMinutes,
   formatDate,
   formatDateTime,
   formatDownloadType,
@@ -95,5 +98,33 @@ describe("formatSpan", () => {
     [3900, "1 h 5 min"],
   ])("formats %s seconds as %s", (seconds, expected) => {
     expect(formatSpan(seconds)).toBe(expected);
+  });
+});
+
+describe("formatCount", () => {
+  it("groups digits", () => {
+    expect(formatCount(10_000)).toBe("10,000");
+  });
+});
+
+describe("formatCountOf", () => {
+  it.each<[number, string]>([
+    [0, "0 videos"],
+    [1, "1 video"],
+    [2_500, "2,500 videos"],
+  ])("counts %i", (count, expected) => {
+    expect(formatCountOf(count, "video")).toBe(expected);
+  });
+});
+
+describe("formatMinutes", () => {
+  it.each<[number, string]>([
+    [0, "0 min"],
+    [1.25, "1.3 min"],
+    [1234.5, "1,234.5 min"],
+    [-1, "—"],
+    [Number.NaN, "—"],
+  ])("formats %s", (minutes, expected) => {
+    expect(formatMinutes(minutes)).toBe(expected);
   });
 });

@@ -97,3 +97,23 @@ export function formatSpan(seconds: number): string {
   const restMinutes = minutes % 60;
   return restMinutes === 0 ? `${hours} h` : `${hours} h ${restMinutes} min`;
 }
+
+const COUNT_FORMAT = new Intl.NumberFormat(undefined);
+
+/** Formats a count with the locale's digit grouping, such as "10,000". */
+export function formatCount(count: number): string {
+  return COUNT_FORMAT.format(count);
+}
+
+/** Formats a count with a noun in singular or plural: "1 video", "2,500 videos". */
+export function formatCountOf(count: number, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(count)} ${count === 1 ? singular : plural}`;
+}
+
+/** Formats minutes with at most one decimal, such as "1,234.5 min"; unknown shows a dash. */
+export function formatMinutes(minutes: number): string {
+  if (!Number.isFinite(minutes) || minutes < 0) {
+    return UNKNOWN;
+  }
+  return `${new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 }).format(minutes)} min`;
+}

@@ -1,6 +1,7 @@
 // The downloads panel: a card per job, Pause all and Resume all in the header, and the
 // confirmation before a cancel. Subscribes to the whole job list, so progress re-renders this
-// panel and nothing else.
+// panel and nothing else. A bulk backup can add thousands of jobs, so past MAX_CARDS the panel
+// shows the unfinished ones first and the Backups screen lists every video.
 import { useCallback, useMemo, useState, useSyncExternalStore } from "react";
 
 import { toErrorPayload } from "../backend/backend";
@@ -20,6 +21,23 @@ type JobsPanelProps = {
   /** Opens the settings, offered on jobs that failed with another signing error. */
   onOpenSettings?: () => void;
 };
+
+/** Job cards the panel renders at most. */
+export const MAX_CARDS = 50;
+
+/**
+ * Returns the jobs to show as cards, oldest first: all of them up to `limit`, else the
+ * unfinished ones first and the newest finished ones in the places left.
+ */
+export function cardsToShow(jobs: JobSnapshot[], limit = MAX_CARDS): JobSnapshot[] {
+  if (jobs.length <= limit) {
+    return jobs;
+  }
+  const unfinished = jobs.filter((job) => !isFinishedPhase(job.phase)).slice(0, limit);
+  const room = limit - unfinished.length;
+  const finished = room > 0 ? jobs.filter((job) => isFinishedPhase(job.phase)).slice(-room) : [];
+  return [...unfinished, ...finished].sort((a, b) => a.id - b.id);
+}
 
 /** Returns a copy of `map` with `key` set to `value`, or removed when `value` is undefined. */
 function withEntry<V>(map: ReadonlyMap<number, V>, key: number, value: V | undefined) {
@@ -100,6 +118,7 @@ export function JobsPanel({ store, names, onSetUpSigning, onOpenSettings }: Jobs
     return newest;
   }, [jobs]);
 
+  const cards = useMemo(() => cardsToShow(jobs), [jobs]);
   const finished = jobs.some((job) => isFinishedPhase(job.phase));
   const pausable = jobs.some((job) => isPausablePhase(job.phase));
   const resumable = jobs.some((job) => job.phase === "paused");
@@ -147,7 +166,7 @@ export function JobsPanel({ store, names, onSetUpSigning, onOpenSettings }: Jobs
         <p className="empty">No downloads yet. Use “Make available offline” on a video.</p>
       ) : (
         <ul className="job-list">
-          {jobs.map((job) => (
+          {cards.map((job) => (
             <JobItem
               key={job.id}
               job={job}
@@ -162,6 +181,12 @@ export function JobsPanel({ store, names, onSetUpSigning, onOpenSettings }: Jobs
             />
           ))}
         </ul>
+      )}
+      {cards.length < jobs.length && (
+        <p className="help" data-testid="jobs-more">
+          Showing {cards.length} of {jobs.length} downloads. The Backups screen lists every video of
+          a bulk backup.
+        </p>
       )}
       {confirmingJob !== undefined && (
         <CancelJobDialog

@@ -8,7 +8,7 @@ import type { JobNotice, JobPhase, JobSnapshot } from "../backend/types";
 import { makeEntry, makeJob, renderWith } from "../test/fixtures";
 import { LibraryView } from "../library/LibraryView";
 import { describeJob } from "./JobItem";
-import { JobsPanel } from "./JobsPanel";
+import { cardsToShow, JobsPanel, MAX_CARDS } from "./JobsPanel";
 import { describeNotice } from "./NoticeMessage";
 import { JobStore } from "./store";
 
@@ -542,5 +542,39 @@ describe("removed from library", () => {
     await waitFor(() => {
       expect(store.getRemoved().has(3)).toBe(true);
     });
+  });
+});
+
+describe("cardsToShow", () => {
+  const jobs = [
+    makeJob({ id: 1, phase: "done" }),
+    makeJob({ id: 2, phase: "failed" }),
+    makeJob({ id: 3, phase: "transferring" }),
+    makeJob({ id: 4, phase: "done" }),
+    makeJob({ id: 5, phase: "queued" }),
+  ];
+
+  it("keeps all within limit", () => {
+    expect(cardsToShow(jobs, 5)).toBe(jobs);
+  });
+
+  it("puts unfinished first", () => {
+    expect(cardsToShow(jobs, 3).map((job) => job.id)).toEqual([3, 4, 5]);
+  });
+
+  it("cuts unfinished at limit", () => {
+    expect(cardsToShow(jobs, 1).map((job) => job.id)).toEqual([3]);
+  });
+
+  it("panel says how many are hidden", async () => {
+    const many = Array.from({ length: MAX_CARDS + 10 }, (_, index) =>
+      makeJob({ id: index + 1, uid: `uid-${index}`, phase: "queued" }),
+    );
+    await renderPanel(many);
+
+    expect(screen.getAllByTestId("job")).toHaveLength(MAX_CARDS);
+    expect(screen.getByTestId("jobs-more")).toHaveTextContent(
+      `Showing ${MAX_CARDS} of ${MAX_CARDS + 10} downloads.`,
+    );
   });
 });

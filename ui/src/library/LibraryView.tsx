@@ -1,31 +1,67 @@
-// The library screen: offline items, a player, and checks that each file is still on disk with
-// the size the catalog recorded. Each loaded list marks the done jobs whose item is missing in
-// the job store, so the downloads panel stops calling them "in the library".
-import { useCallback, useEffect, useMemo, useRef, useState, type SyntheticEvent } from "react";
+// The library screen: offline items with search, filters and sorting, a player with the
+// items' captions, the storage overview, and checks that each file is still on disk with the
+// size the catalog recorded. Each loaded list marks the done jobs whose item is missing in the
+// job store, so the downloads panel stops calling them "in the library".
+import {
+  useCallback,
+  useDeferredValue,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+  type SyntheticEvent,
+} from "react";
 
 import { toErrorPayload, type FileCheck } from "../backend/backend";
 import { useBackend } from "../backend/context";
 import type { ErrorPayload, LibraryEntry } from "../backend/types";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage } from "../components/ErrorMessage";
-import { formatDownloadType } from "../format/format";
+import { SortSelect, type SortOption } from "../components/SortSelect";
+import { sortValue, toggleSort, type SortOrder } from "../components/sorting";
+import { formatCount, formatDownloadType } from "../format/format";
 import type { JobStore } from "../jobs/store";
+import {
+  applyLibraryFilters,
+  DEFAULT_LIBRARY_SORT,
+  defaultCaptionIndex,
+  LIBRARY_SORT_KEYS,
+  libraryCreators,
+  NO_LIBRARY_FILTERS,
+  sortLibrary,
+  type LibraryFilters,
+  type LibrarySortKey,
+} from "./filters";
 import { LibraryTable } from "./LibraryTable";
+import { StorageOverviewPanel } from "./StorageOverview";
 
-/** Returns the entries whose title, creator, file name or uid contains `query`, ignoring case. */
-export function filterLibrary(entries: LibraryEntry[], query: string): LibraryEntry[] {
-  const needle = query.trim().toLowerCase();
-  if (needle === "") {
-    return entries;
-  }
-  return entries.filter(
-    (entry) =>
-      entry.title.toLowerCase().includes(needle) ||
-      entry.fileName.toLowerCase().includes(needle) ||
-      entry.uid.toLowerCase().includes(needle) ||
-      (entry.creator?.toLowerCase().includes(needle) ?? false),
-  );
-}
+export { filterLibrary } from "./filters";
+
+const SORT_OPTIONS: SortOption[] = [
+  { value: "added:descending", label: "Recently added" },
+  { value: "added:ascending", label: "First added" },
+  { value: "created:descending", label: "Newest upload" },
+  { value: "created:ascending", label: "Oldest upload" },
+  { value: "title:ascending", label: "Title, A to Z" },
+  { value: "title:descending", label: "Title, Z to A" },
+  { value: "duration:descending", label: "Longest first" },
+  { value: "duration:ascending", label: "Shortest first" },
+  { value: "size:descending", label: "Largest first" },
+  { value: "size:ascending", label: "Smallest first" },
+  { value: "creator:ascending", label: "Creator, A to Z" },
+  { value: "creator:descending", label: "Creator, Z to A" },
+  { value: "type:ascending", label: "Audio first" },
+  { value: "type:descending", label: "Video first" },
+];
+
+/** Columns whose first click sorts from the largest or newest value. */
+const DESCENDING_FIRST: ReadonlySet<LibrarySortKey> = new Set([
+  "added",
+  "created",
+  "duration",
+  "size",
+]);
 
 const MEDIA_ERRORS: Record<number, string> = {
   1: "Playback was aborted.",
@@ -50,7 +86,11 @@ export function LibraryView({ jobs }: Props = {}) {
   const backend = useBackend();
   const [load, setLoad] = useState<LoadState>({ kind: "loading" });
   const [checks, setChecks] = useState<ReadonlyMap<number, FileCheck>>(new Map());
-  const [query, setQuery] = useState("");
+  const [filters, setFilters] = useState<LibraryFilters>(NO_LIBRARY_FILTERS);
+  const [order, setOrder] = useState<SortOrder<LibrarySortKey>>(DEFAULT_LIBRARY_SORT);
+  const [loads, setLoads] = useState(0);
+  const deferredFilters = useDeferredValue(filters);
+  const id = useId();
   const [playing, setPlaying] = useState<LibraryEntry | null>(null);
   const [playerError, setPlayerError] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<LibraryEntry | null>(null);
@@ -68,6 +108,7 @@ export function LibraryView({ jobs }: Props = {}) {
       return;
     }
     setLoad({ kind: "loaded", entries });
+    setLoads((count) => count + 1);
     if (jobs !== undefined && doneBefore !== undefined) {
       jobs.markMissingItems(doneBefore, new Set(entries.map((entry) => entry.id)));
     }
@@ -84,10 +125,18 @@ export function LibraryView({ jobs }: Props = {}) {
     void refresh();
   }, [refresh]);
 
+  const entries = useMemo(() => (load.kind === "loaded" ? load.entries : []), [load]);
+  const creators = useMemo(() => libraryCreators(entries), [entries]);
   const visible = useMemo(
-    () => (load.kind === "loaded" ? filterLibrary(load.entries, query) : []),
-    [load, query],
+    () => sortLibrary(applyLibraryFilters(entries, deferredFilters), order),
+    [entries, deferredFilters, order],
   );
+
+  const onSort = useCallback((key: LibrarySortKey) => {
+    setOrder((previous) =>
+      toggleSort(previous, key, DESCENDING_FIRST.has(key) ? "descending" : "ascending"),
+    );
+  }, []);
 
   const play = useCallback((entry: LibraryEntry) => {
     setPlayerError(null);
@@ -153,11 +202,64 @@ export function LibraryView({ jobs }: Props = {}) {
             id="library-search"
             type="search"
             placeholder="Search the library"
-            value={query}
-            onChange={(event) => setQuery(event.target.value)}
+            value={filters.query}
+            onChange={(event) => setFilters({ ...filters, query: event.target.value })}
           />
         </div>
       </div>
+
+      <fieldset className="filter-bar" data-testid="library-filters">
+        <legend className="visually-hidden">Filter and sort the library</legend>
+        <div className="filter">
+          <label htmlFor={`${id}-type`}>Type</label>
+          <select
+            id={`${id}-type`}
+            data-testid="filter-type"
+            value={filters.type}
+            onChange={(event) =>
+              setFilters({ ...filters, type: event.target.value as LibraryFilters["type"] })
+            }
+          >
+            <option value="any">Video and audio</option>
+            <option value="default">{formatDownloadType("default")}</option>
+            <option value="audio">{formatDownloadType("audio")}</option>
+          </select>
+        </div>
+        <div className="filter">
+          <label htmlFor={`${id}-creator`}>Creator</label>
+          <select
+            id={`${id}-creator`}
+            data-testid="filter-creator"
+            value={filters.creator ?? ""}
+            onChange={(event) =>
+              setFilters({
+                ...filters,
+                creator: event.target.value === "" ? null : event.target.value,
+              })
+            }
+          >
+            <option value="">Every creator</option>
+            {creators.map((creator) => (
+              <option key={creator} value={creator}>
+                {creator}
+              </option>
+            ))}
+          </select>
+        </div>
+        <SortSelect
+          id={`${id}-sort`}
+          testId="sort-library"
+          order={order}
+          keys={LIBRARY_SORT_KEYS}
+          options={SORT_OPTIONS}
+          onChange={setOrder}
+        />
+        {load.kind === "loaded" && (
+          <p className="help filter-help" aria-live="polite">
+            {formatCount(visible.length)} of {formatCount(entries.length)} items shown
+          </p>
+        )}
+      </fieldset>
 
       <section className="player panel" aria-label="Player">
         {playing === null ? (
@@ -168,14 +270,7 @@ export function LibraryView({ jobs }: Props = {}) {
               {playing.title}{" "}
               <span className="job-type">{formatDownloadType(playing.downloadType)}</span>
             </p>
-            <video
-              id="player"
-              key={playing.id}
-              controls
-              autoPlay
-              src={playing.mediaUrl}
-              onError={onMediaError}
-            />
+            <Player key={playing.id} entry={playing} onError={onMediaError} />
             {playerError !== null && (
               <ErrorMessage
                 title={`Cannot play “${playing.title}”`}
@@ -214,12 +309,17 @@ export function LibraryView({ jobs }: Props = {}) {
             entries={visible}
             checks={checks}
             playingId={playing?.id ?? null}
+            order={order}
+            resetKey={`${JSON.stringify(deferredFilters)}|${sortValue(order)}`}
+            onSort={onSort}
             onPlay={play}
             onReveal={reveal}
             onDelete={setConfirming}
             onDragOut={dragOut}
           />
         ))}
+
+      <StorageOverviewPanel refreshKey={loads} />
 
       {confirming !== null && (
         <ConfirmDialog
@@ -236,5 +336,42 @@ export function LibraryView({ jobs }: Props = {}) {
         </ConfirmDialog>
       )}
     </main>
+  );
+}
+
+/**
+ * Renders the video element with one subtitle track per caption file. The loopback media
+ * server is another origin than the page, and a text track from another origin loads only in
+ * CORS mode, so an item with captions requests its media in CORS mode too.
+ */
+function Player({
+  entry,
+  onError,
+}: {
+  entry: LibraryEntry;
+  onError: (event: SyntheticEvent<HTMLVideoElement>) => void;
+}) {
+  const preferred = typeof navigator === "undefined" ? "" : navigator.language;
+  const defaultIndex = defaultCaptionIndex(entry.captions, preferred);
+  return (
+    <video
+      id="player"
+      controls
+      autoPlay
+      src={entry.mediaUrl}
+      crossOrigin={entry.captions.length > 0 ? "anonymous" : undefined}
+      onError={onError}
+    >
+      {entry.captions.map((caption, index) => (
+        <track
+          key={caption.language}
+          kind="subtitles"
+          src={caption.url}
+          srcLang={caption.language}
+          label={caption.label === "" ? caption.language : caption.label}
+          default={index === defaultIndex}
+        />
+      ))}
+    </video>
   );
 }

@@ -1,5 +1,6 @@
 // The settings screen, which doubles as the first-run screen while no credentials are set.
 import type { AppStatus } from "../backend/types";
+import { StorageOverviewPanel } from "../library/StorageOverview";
 import { CredentialsSection } from "./CredentialsSection";
 import { SigningSection } from "./SigningSection";
 import { ApiBaseSection, LibraryFolderSection } from "./StorageSection";
@@ -28,6 +29,7 @@ export function SettingsView({ status, onStatusChange, onSaved }: Props) {
       <CredentialsSection status={status} onStatusChange={onStatusChange} onSaved={onSaved} />
       {!firstRun && <SigningSection status={status} onStatusChange={onStatusChange} />}
       <LibraryFolderSection status={status} onStatusChange={onStatusChange} />
+      <StorageOverviewPanel refreshKey={status.libraryDir} />
       <TransfersSection status={status} onStatusChange={onStatusChange} />
       <ApiBaseSection status={status} onStatusChange={onStatusChange} />
     </main>

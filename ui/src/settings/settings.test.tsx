@@ -1,4 +1,4 @@
-import { screen } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 
@@ -299,6 +299,19 @@ describe("parseTransfers", () => {
     } else {
       expect(result).toContain(expected);
     }
+  });
+});
+
+describe("settings storage", () => {
+  it("shows storage overview", async () => {
+    renderSettings(new FakeBackend({ storage: { libraryBytes: 7_000_000_000, itemCount: 12 } }));
+
+    const overview = await screen.findByTestId("storage-overview");
+
+    expect(within(overview).getByRole("heading", { name: "Storage" })).toBeInTheDocument();
+    expect(await within(overview).findByTestId("storage-library")).toHaveTextContent(
+      "7.0 GB in 12 files",
+    );
   });
 });
 

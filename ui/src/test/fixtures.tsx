@@ -4,7 +4,14 @@ import type { ReactElement } from "react";
 
 import { BackendProvider } from "../backend/context";
 import type { FakeBackend } from "../backend/fake";
-import type { JobSnapshot, LibraryEntry, VideoRow } from "../backend/types";
+import type {
+  BackupItemStatus,
+  BackupProgress,
+  JobSnapshot,
+  LibraryEntry,
+  SyncSummary,
+  VideoRow,
+} from "../backend/types";
 
 export function makeVideo(overrides: Partial<VideoRow> = {}): VideoRow {
   return {
@@ -18,7 +25,79 @@ export function makeVideo(overrides: Partial<VideoRow> = {}): VideoRow {
     readyToStream: true,
     requireSignedUrls: false,
     offline: [],
+    change: null,
+    previousName: null,
+    removed: false,
+    liveInput: false,
+    thumbnailUrl: null,
     ...overrides,
+  };
+}
+
+/**
+ * Returns `count` distinct videos named "Video 00001" and so on, one per minute, newest first,
+ * with durations and sizes that grow with the number.
+ */
+export function makeVideos(count: number): VideoRow[] {
+  const newest = Date.parse("2025-06-01T00:00:00Z");
+  return Array.from({ length: count }, (_, index) => {
+    const number = String(index + 1).padStart(5, "0");
+    return makeVideo({
+      uid: `uid-${number}`,
+      name: `Video ${number}`,
+      created: new Date(newest - index * 60_000).toISOString(),
+      durationSeconds: 60 + index,
+      sizeBytes: 1_000_000 + index,
+    });
+  });
+}
+
+export function makeSummary(overrides: Partial<SyncSummary> = {}): SyncSummary {
+  return {
+    mode: "full",
+    total: 3,
+    added: 0,
+    renamed: 0,
+    changed: 0,
+    removed: 0,
+    apiCalls: 1,
+    elapsedMs: 120,
+    finishedAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+export function makeBackupItem(overrides: Partial<BackupItemStatus> = {}): BackupItemStatus {
+  return {
+    uid: "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+    title: "Launch keynote",
+    outcome: "queued",
+    jobId: null,
+    reason: null,
+    error: null,
+    downloadDeleted: false,
+    ...overrides,
+  };
+}
+
+export function makeBackup(overrides: Partial<BackupProgress> = {}): BackupProgress {
+  const items = overrides.items ?? [makeBackupItem()];
+  const count = (outcome: BackupItemStatus["outcome"]) =>
+    items.filter((item) => item.outcome === outcome).length;
+  return {
+    id: 1,
+    state: "running",
+    downloadType: "default",
+    restoreAccount: false,
+    total: items.length,
+    done: count("done"),
+    failed: count("failed"),
+    skipped: count("skipped"),
+    unavailable: count("unavailable"),
+    active: count("queued") + count("running") + count("paused"),
+    restored: items.filter((item) => item.downloadDeleted).length,
+    ...overrides,
+    items,
   };
 }
 
@@ -37,6 +116,8 @@ export function makeEntry(overrides: Partial<LibraryEntry> = {}): LibraryEntry {
     creator: null,
     addedAt: "2025-04-01T12:00:00Z",
     mediaUrl: "http://127.0.0.1:49152/secret/media/1",
+    thumbnailUrl: null,
+    captions: [],
     ...overrides,
   };
 }

@@ -1,10 +1,8 @@
-// The videos screen: the account's videos with a search box, and the downloads panel.
+// The videos screen: the account's videos from the local mirror, synced in the background,
+// with search, filters, sorting, selection for a bulk backup, and the downloads panel.
 //
 // Taking a private video offline while no way of making tokens is set up opens SigningDialog
 // first. The download starts once the user's choice succeeded, and not at all on Cancel.
-//
-// Typing filters the loaded list at once. Enter sends the search to the server, which also
-// finds videos the last load did not return.
 import {
   useCallback,
   useDeferredValue,
@@ -13,39 +11,48 @@ import {
   useRef,
   useState,
   useSyncExternalStore,
-  type KeyboardEvent,
 } from "react";
 
 import { toErrorPayload } from "../backend/backend";
 import { useBackend } from "../backend/context";
 import type {
   AppStatus,
+  BackupProgress,
   DownloadType,
   ErrorPayload,
   JobSnapshot,
   VideoRow,
 } from "../backend/types";
+import { BackupDialog } from "../backup/BackupDialog";
+import type { BackupTarget } from "../backup/selection";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { sortValue, toggleSort, type SortOrder } from "../components/sorting";
+import { formatCount, formatCountOf } from "../format/format";
 import { JobsPanel } from "../jobs/JobsPanel";
 import { phaseKey, queuedJob, type JobStore, type PhaseIndex } from "../jobs/store";
 import { SigningDialog } from "../signing/SigningDialog";
+import { FilterBar } from "./FilterBar";
+import {
+  applyFilters,
+  backupTarget,
+  creatorsOf,
+  DEFAULT_VIDEO_SORT,
+  NO_FILTERS,
+  sortVideos,
+  type VideoFilters,
+  type VideoSortKey,
+} from "./filters";
+import { countMarks, SyncStatus } from "./SyncStatus";
+import { SyncMemory } from "./syncPolicy";
+import { useVideoList } from "./useVideoList";
 import { VideoTable } from "./VideoTable";
+
+export { filterVideos } from "./filters";
 
 const DOWNLOAD_TYPES: DownloadType[] = ["default", "audio"];
 
-/** Returns the videos whose name, uid or creator contains `query`, ignoring case. */
-export function filterVideos(videos: VideoRow[], query: string): VideoRow[] {
-  const needle = query.trim().toLowerCase();
-  if (needle === "") {
-    return videos;
-  }
-  return videos.filter(
-    (video) =>
-      video.name.toLowerCase().includes(needle) ||
-      video.uid.toLowerCase().includes(needle) ||
-      (video.creator?.toLowerCase().includes(needle) ?? false),
-  );
-}
+/** Columns whose first click sorts from the largest or newest value. */
+const DESCENDING_FIRST: ReadonlySet<VideoSortKey> = new Set(["created", "duration", "size"]);
 
 /**
  * Returns `videos` with each download type whose job moved to "done" between `before` and
@@ -78,10 +85,30 @@ export function markFinished(
   return changed ? marked : videos;
 }
 
-type LoadState =
-  | { kind: "loading" }
-  | { kind: "loaded"; videos: VideoRow[]; search: string | null }
-  | { kind: "failed"; error: ErrorPayload };
+/**
+ * Returns `picked` with the rows from `from` to `to` (inclusive, either order) of `rows` set
+ * to `checked`.
+ */
+export function pickRange(
+  picked: ReadonlySet<string>,
+  rows: VideoRow[],
+  from: number,
+  to: number,
+  checked: boolean,
+): Set<string> {
+  const next = new Set(picked);
+  for (let index = Math.min(from, to); index <= Math.max(from, to); index += 1) {
+    const uid = rows[index]?.uid;
+    if (uid !== undefined) {
+      if (checked) {
+        next.add(uid);
+      } else {
+        next.delete(uid);
+      }
+    }
+  }
+  return next;
+}
 
 /** A requested download of one video in one download type. */
 type DownloadTarget = { uid: string; name: string; downloadType: DownloadType };
@@ -91,62 +118,100 @@ type Props = {
   jobs: JobStore;
   onOpenSettings: () => void;
   onStatusChange: (status: AppStatus) => void;
+  /** The app's memory of full syncs, which outlives this screen. Unless set, a new one. */
+  syncMemory?: SyncMemory;
+  /** Called once a bulk backup has started. */
+  onBackupStarted?: (backup: BackupProgress) => void;
 };
 
-export function VideosView({ status, jobs, onOpenSettings, onStatusChange }: Props) {
+export function VideosView({
+  status,
+  jobs,
+  onOpenSettings,
+  onStatusChange,
+  syncMemory,
+  onBackupStarted,
+}: Props) {
   const backend = useBackend();
-  const [load, setLoad] = useState<LoadState>({ kind: "loading" });
-  const [query, setQuery] = useState("");
-  const [startError, setStartError] = useState<{ title: string; error: ErrorPayload } | null>(null);
-  const [signingFor, setSigningFor] = useState<DownloadTarget | null>(null);
-  const phases = useSyncExternalStore(jobs.subscribe, jobs.getPhases);
-  const deferredQuery = useDeferredValue(query);
-  const requestId = useRef(0);
+  const [ownMemory] = useState(() => new SyncMemory());
   const configured = status.credentialSource !== "none";
-
-  const fetchVideos = useCallback(
-    async (search: string | null) => {
-      // Only the newest request may update the screen, so a slow older one cannot win.
-      requestId.current += 1;
-      const id = requestId.current;
-      setLoad({ kind: "loading" });
-      try {
-        const videos = await backend.listVideos(search);
-        if (id === requestId.current) {
-          setLoad({ kind: "loaded", videos, search });
-        }
-      } catch (caught) {
-        if (id === requestId.current) {
-          setLoad({ kind: "failed", error: toErrorPayload(caught) });
-        }
-      }
-    },
-    [backend],
+  const account = `${status.accountId ?? ""}@${status.apiBase}`;
+  const { list, sync, setVideos, reopen, startSync, acknowledge } = useVideoList(
+    configured,
+    account,
+    syncMemory ?? ownMemory,
   );
 
-  // Reload when the account or the API base changes.
-  useEffect(() => {
-    if (configured) {
-      void fetchVideos(null);
-    }
-  }, [configured, fetchVideos, status.accountId, status.apiBase]);
+  const [filters, setFilters] = useState<VideoFilters>(NO_FILTERS);
+  const [order, setOrder] = useState<SortOrder<VideoSortKey>>(DEFAULT_VIDEO_SORT);
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  const [backupFor, setBackupFor] = useState<BackupTarget | null>(null);
+  const [startError, setStartError] = useState<{ title: string; error: ErrorPayload } | null>(null);
+  const [acknowledgeError, setAcknowledgeError] = useState<ErrorPayload | null>(null);
+  const [signingFor, setSigningFor] = useState<DownloadTarget | null>(null);
+  const phases = useSyncExternalStore(jobs.subscribe, jobs.getPhases);
+  const deferredFilters = useDeferredValue(filters);
+
+  const all = useMemo(() => (list.kind === "loaded" ? list.videos : []), [list]);
+  const creators = useMemo(() => creatorsOf(all), [all]);
+  const visible = useMemo(
+    () => sortVideos(applyFilters(all, deferredFilters), order),
+    [all, deferredFilters, order],
+  );
+  const pickedShown = useMemo(
+    () => visible.reduce((count, video) => count + (picked.has(video.uid) ? 1 : 0), 0),
+    [visible, picked],
+  );
 
   // Mark rows offline when one of their jobs finishes while this screen is open. Jobs that
   // finished earlier are already in the list, which Rust builds from the catalog, and a later
   // Delete in the library must not be hidden by an old "done" job.
   const seenPhases = useRef(phases);
   useEffect(() => {
-    if (load.kind !== "loaded") {
+    if (list.kind !== "loaded") {
       return;
     }
     const before = seenPhases.current;
     seenPhases.current = phases;
-    setLoad((previous) =>
-      previous.kind === "loaded"
-        ? { ...previous, videos: markFinished(previous.videos, before, phases) }
-        : previous,
+    setVideos((videos) => markFinished(videos, before, phases));
+  }, [phases, list.kind, setVideos]);
+
+  // A sync can drop videos, and a picked one that is gone must not reach a backup.
+  useEffect(() => {
+    setPicked((previous) => {
+      if (previous.size === 0) {
+        return previous;
+      }
+      const present = new Set(all.map((video) => video.uid));
+      const kept = [...previous].filter((uid) => present.has(uid));
+      return kept.length === previous.size ? previous : new Set(kept);
+    });
+  }, [all]);
+
+  // Row callbacks read the rows through a ref, so they stay stable and memoized rows do not
+  // re-render when another row is picked.
+  const visibleRef = useRef(visible);
+  visibleRef.current = visible;
+  const anchor = useRef<number | null>(null);
+
+  const onPick = useCallback((index: number, checked: boolean, range: boolean) => {
+    const rows = visibleRef.current;
+    const from = range && anchor.current !== null ? anchor.current : index;
+    anchor.current = index;
+    setPicked((previous) => pickRange(previous, rows, from, index, checked));
+  }, []);
+
+  const onPickAll = useCallback((checked: boolean) => {
+    const rows = visibleRef.current;
+    anchor.current = null;
+    setPicked((previous) => pickRange(previous, rows, 0, rows.length - 1, checked));
+  }, []);
+
+  const onSort = useCallback((key: VideoSortKey) => {
+    setOrder((previous) =>
+      toggleSort(previous, key, DESCENDING_FIRST.has(key) ? "descending" : "ascending"),
     );
-  }, [phases, load.kind]);
+  }, []);
 
   const start = useCallback(
     async ({ uid, name, downloadType }: DownloadTarget) => {
@@ -187,11 +252,23 @@ export function VideosView({ status, jobs, onOpenSettings, onStatusChange }: Pro
     }
   }
 
-  const names = useMemo(
-    () =>
-      new Map(load.kind === "loaded" ? load.videos.map((video) => [video.uid, video.name]) : []),
-    [load],
-  );
+  async function onAcknowledge() {
+    setAcknowledgeError(null);
+    try {
+      await acknowledge();
+    } catch (caught) {
+      setAcknowledgeError(toErrorPayload(caught));
+    }
+  }
+
+  function onBackupDone(backup: BackupProgress) {
+    setBackupFor(null);
+    setPicked(new Set());
+    anchor.current = null;
+    onBackupStarted?.(backup);
+  }
+
+  const names = useMemo(() => new Map(all.map((video) => [video.uid, video.name])), [all]);
 
   // Offered on jobs that failed with `signing_key_needed`, while signing is still not set up.
   const onSetUpSigning = useMemo(
@@ -207,27 +284,7 @@ export function VideosView({ status, jobs, onOpenSettings, onStatusChange }: Pro
     [signingMode, names],
   );
 
-  const visible = useMemo(
-    () => (load.kind === "loaded" ? filterVideos(load.videos, deferredQuery) : []),
-    [load, deferredQuery],
-  );
-
-  function onSearchChange(value: string) {
-    setQuery(value);
-    // After a server search the loaded list contains only its matches. Clearing the box
-    // reloads the whole account, because a new filter would otherwise search the old matches.
-    if (value.trim() === "" && load.kind === "loaded" && load.search !== null) {
-      void fetchVideos(null);
-    }
-  }
-
-  function onSearchKey(event: KeyboardEvent<HTMLInputElement>) {
-    if (event.key === "Enter") {
-      event.preventDefault();
-      const search = query.trim();
-      void fetchVideos(search === "" ? null : search);
-    }
-  }
+  const marks = useMemo(() => countMarks(all), [all]);
 
   if (!configured) {
     return (
@@ -245,6 +302,9 @@ export function VideosView({ status, jobs, onOpenSettings, onStatusChange }: Pro
     );
   }
 
+  const hidden = picked.size - pickedShown;
+  const resetKey = `${JSON.stringify(deferredFilters)}|${sortValue(order)}`;
+
   return (
     <main className="view view-with-side" aria-labelledby="view-heading">
       <div className="view-main">
@@ -261,42 +321,110 @@ export function VideosView({ status, jobs, onOpenSettings, onStatusChange }: Pro
               type="search"
               placeholder="Search videos"
               aria-describedby="video-search-help"
-              value={query}
-              onChange={(event) => onSearchChange(event.target.value)}
-              onKeyDown={onSearchKey}
+              value={filters.query}
+              onChange={(event) => setFilters({ ...filters, query: event.target.value })}
             />
             <p id="video-search-help" className="help">
-              Filters as you type. Press Enter to search the whole account.
+              Searches names, uids and creators as you type, without going online.
             </p>
           </div>
         </div>
 
+        {list.kind === "loaded" && (
+          <SyncStatus
+            lastSync={list.lastSync}
+            sync={sync}
+            marks={marks}
+            acknowledgeError={acknowledgeError}
+            onRefresh={() => startSync("full")}
+            onAcknowledge={() => void onAcknowledge()}
+          />
+        )}
+
         {startError !== null && <ErrorMessage title={startError.title} error={startError.error} />}
 
-        {load.kind === "loading" && (
+        {list.kind === "loading" && (
           <p className="loading" role="status">
             Loading videos…
           </p>
         )}
 
-        {load.kind === "failed" && (
-          <ErrorMessage
-            title="Could not load the videos"
-            error={load.error}
-            onRetry={() => void fetchVideos(null)}
-          />
+        {list.kind === "failed" && (
+          <ErrorMessage title="Could not load the videos" error={list.error} onRetry={reopen} />
         )}
 
-        {load.kind === "loaded" &&
-          (visible.length === 0 ? (
-            <p className="empty" role="status">
-              {load.videos.length === 0 && load.search === null
-                ? "This account has no videos yet."
-                : "No videos match this search."}
-            </p>
-          ) : (
-            <VideoTable videos={visible} phases={phases} onDownload={onDownload} />
-          ))}
+        {list.kind === "loaded" && all.length === 0 && (
+          <p className="empty">
+            {sync.running
+              ? "Reading the account's video list from Cloudflare…"
+              : list.lastSync === null
+                ? "The video list has not been read from Cloudflare yet."
+                : "This account has no videos yet."}
+          </p>
+        )}
+
+        {list.kind === "loaded" && all.length > 0 && (
+          <>
+            <FilterBar
+              filters={filters}
+              creators={creators}
+              order={order}
+              onFiltersChange={setFilters}
+              onOrderChange={setOrder}
+            />
+            <div className="selection-bar">
+              <p className="selection-count" data-testid="selection-count" aria-live="polite">
+                {picked.size === 0
+                  ? `${formatCountOf(visible.length, "video")} shown of ${formatCount(all.length)}`
+                  : `${formatCount(picked.size)} selected`}
+                {hidden > 0 && `, ${formatCount(hidden)} of them hidden by the filters`}
+              </p>
+              <div className="actions">
+                {picked.size > 0 && (
+                  <button
+                    type="button"
+                    className="link"
+                    onClick={() => {
+                      setPicked(new Set());
+                      anchor.current = null;
+                    }}
+                  >
+                    Clear selection
+                  </button>
+                )}
+                <button
+                  type="button"
+                  className="primary"
+                  data-testid="back-up"
+                  disabled={picked.size === 0 && visible.length === 0}
+                  onClick={() => setBackupFor(backupTarget(picked, visible, all, filters))}
+                >
+                  {picked.size === 0
+                    ? `Back up all ${formatCount(visible.length)} shown…`
+                    : `Back up ${formatCount(picked.size)} selected…`}
+                </button>
+              </div>
+            </div>
+            {visible.length === 0 ? (
+              <p className="empty" role="status">
+                No videos match this search.
+              </p>
+            ) : (
+              <VideoTable
+                videos={visible}
+                phases={phases}
+                order={order}
+                resetKey={resetKey}
+                picked={picked}
+                pickedShown={pickedShown}
+                onSort={onSort}
+                onPick={onPick}
+                onPickAll={onPickAll}
+                onDownload={onDownload}
+              />
+            )}
+          </>
+        )}
       </div>
 
       <JobsPanel
@@ -312,6 +440,14 @@ export function VideosView({ status, jobs, onOpenSettings, onStatusChange }: Pro
           demo={status.demo}
           onDone={onSigningDone}
           onCancel={() => setSigningFor(null)}
+        />
+      )}
+
+      {backupFor !== null && (
+        <BackupDialog
+          target={backupFor}
+          onCancel={() => setBackupFor(null)}
+          onStarted={onBackupDone}
         />
       )}
     </main>
