@@ -13,15 +13,19 @@
 // before they start.
 
 import assert from "node:assert/strict";
-import { copyFile, mkdir, rename, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import {
-  ARTIFACTS,
+  saveScreenshot,
+  stopOnError,
+  submitCredentials,
+  waitForVideoRows,
+  withApp,
+} from "./app.mjs";
+import {
   ROOT,
-  TempProfile,
-  debugBinary,
   keychainClear,
   keychainLookup,
   listFiles,
@@ -30,18 +34,18 @@ import {
   randomApiToken,
   requireDisplay,
   requirePrivateKeyring,
-  saveLogs,
   sha256File,
-  startDriver,
-  startEmulator,
 } from "./harness.mjs";
-import { Session, StopWaiting, sleep, waitUntil } from "./webdriver.mjs";
+import { sleep, waitUntil } from "./webdriver.mjs";
 
 /** Milliseconds one whole test may take, start-up and clean-up included. */
 const TEST_TIMEOUT_MS = 180_000;
 
 /** Milliseconds a download of a small sample may take, preparing included. */
 const DOWNLOAD_TIMEOUT_MS = 60_000;
+
+/** The title of the demo account's live recording, which is too long for an MP4. */
+const DEMO_LIVE_RECORDING = "Annual meeting (live recording)";
 
 /** Seconds the playhead must advance while the test waits 1.5 s. */
 const MIN_PLAYED_SECONDS = 0.5;
@@ -90,103 +94,6 @@ const PLAYER_STATE = `
     src: video.currentSrc,
   };
 `;
-
-/**
- * Starts the emulator and the driver, opens a session and runs `body` with them. Afterwards,
- * also when `body` fails, it stops every process and removes the temporary folders.
- */
-async function withApp(name, { args = [], emulator: emulatorOptions } = {}, body) {
-  const profile = await TempProfile.create(name);
-  const processes = [];
-  let session;
-  let failed = true;
-  try {
-    const appEnv = profile.env();
-    let emulator;
-    if (emulatorOptions !== undefined) {
-      emulator = await startEmulator(emulatorOptions);
-      processes.push(emulator.process);
-      appEnv.OFFSTREAM_API_BASE = emulator.apiBase;
-    }
-    const driver = await startDriver(appEnv);
-    processes.push(driver.process);
-
-    const application = debugBinary("offstream-desktop", "npx tauri build --debug --no-bundle");
-    session = await Session.create(driver.url, {
-      alwaysMatch: { "tauri:options": { application, args } },
-    });
-    await body({ session, profile, emulator });
-    failed = false;
-  } finally {
-    if (session !== undefined) {
-      if (failed) {
-        await saveScreenshot(session, `${name}-failure.png`).catch(() => {});
-      }
-      await session.delete().catch(() => {});
-    }
-    for (const managed of processes.reverse()) {
-      await managed.stop();
-    }
-    if (failed) {
-      await saveLogs(name, processes);
-    }
-    await profile.remove();
-  }
-}
-
-/** Saves a screenshot of the window to e2e/artifacts/NAME and returns its path. */
-async function saveScreenshot(session, fileName) {
-  await mkdir(ARTIFACTS, { recursive: true });
-  const path = join(ARTIFACTS, fileName);
-  await writeFile(path, await session.screenshot());
-  return path;
-}
-
-/** Types the credentials into the settings form and submits it. */
-async function submitCredentials(session, accountId, apiToken) {
-  const accountField = await session.waitFor("#account-id");
-  await accountField.clear();
-  await accountField.sendKeys(accountId);
-  const tokenField = await session.find("#api-token");
-  await tokenField.clear();
-  await tokenField.sendKeys(apiToken);
-  await session.click("#save-credentials");
-}
-
-/** Throws {@link StopWaiting} with the text of the first `[data-testid=error]`, if one is shown. */
-async function stopOnError(session) {
-  const [error] = await session.findAll("[data-testid=error]");
-  if (error !== undefined) {
-    throw new StopWaiting(`the app shows an error: ${JSON.stringify(await error.text())}`);
-  }
-}
-
-/**
- * Waits for the video list and returns its rows as {uid, title}, in screen order. An error
- * shown meanwhile ends the wait at once, unless `failOnError` is false.
- */
-async function waitForVideoRows(session, expectedCount, { failOnError = true } = {}) {
-  const selector = "[data-testid=video-row][data-uid]";
-  const rows = await waitUntil(
-    `${expectedCount} video rows (${selector})`,
-    async () => {
-      if (failOnError) {
-        await stopOnError(session);
-      }
-      const found = await session.findAll(selector);
-      return found.length === expectedCount ? found : undefined;
-    },
-    { describe: () => session.describePage() },
-  );
-
-  const result = [];
-  for (const row of rows) {
-    const uid = await row.attribute("data-uid");
-    const title = await (await row.find(".video-name")).text();
-    result.push({ uid, title });
-  }
-  return result;
-}
 
 describe("offstream desktop app", { concurrency: 1, timeout: TEST_TIMEOUT_MS * 3 }, () => {
   let samples;
@@ -289,16 +196,32 @@ describe("offstream desktop app", { concurrency: 1, timeout: TEST_TIMEOUT_MS * 3
         );
         assert.equal(seen.at(-1), "done", `done was the last phase; phases ${seen.join(" → ")}`);
 
-        // The library folder contains one MP4 with the source bytes, and no partial file.
+        // The library folder contains one MP4 with the source bytes, its caption files next to
+        // it, and no partial file.
         const files = await listFiles(profile.libraryDir);
-        assert.equal(files.length, 1, `one file in the library folder: ${JSON.stringify(files)}`);
-        assert.match(files[0], /\.mp4$/, "the library file is an MP4");
-        const libraryFile = join(profile.libraryDir, files[0]);
+        const mp4s = files.filter((name) => name.endsWith(".mp4"));
+        assert.equal(mp4s.length, 1, `one MP4 in the library folder: ${JSON.stringify(files)}`);
+        const libraryFile = join(profile.libraryDir, mp4s[0]);
         assert.equal(
           await sha256File(libraryFile),
           await sha256File(join(ROOT, "samples", sample.file)),
-          `${files[0]} has the bytes of samples/${sample.file}`,
+          `${mp4s[0]} has the bytes of samples/${sample.file}`,
         );
+        const stem = mp4s[0].slice(0, -".mp4".length);
+        const sampleStem = sample.file.slice(0, -".mp4".length);
+        const captionFiles = files.filter((name) => name !== mp4s[0]);
+        assert.deepEqual(
+          captionFiles,
+          [`${stem}.en.vtt`, `${stem}.ja.vtt`],
+          "the sample's two caption tracks are stored next to the MP4",
+        );
+        for (const language of ["en", "ja"]) {
+          assert.equal(
+            await sha256File(join(profile.libraryDir, `${stem}.${language}.vtt`)),
+            await sha256File(join(ROOT, "samples", `${sampleStem}.${language}.vtt`)),
+            `the ${language} captions have the bytes Stream sent`,
+          );
+        }
 
         // The library lists it, and Play streams it into the player.
         await session.click("#nav-library");
@@ -456,7 +379,7 @@ describe("offstream desktop app", { concurrency: 1, timeout: TEST_TIMEOUT_MS * 3
     assert.ok(sample !== undefined, "samples.json marks one sample as private");
 
     await withApp("private", { args: ["--demo"] }, async ({ session, profile }) => {
-      const rows = await waitForVideoRows(session, samples.length);
+      const rows = await waitForVideoRows(session, samples.length + 1);
       const target = rows.find((row) => row.title === sample.title);
       assert.ok(target !== undefined, `a row titled ${JSON.stringify(sample.title)} is listed`);
       const rowSelector = `[data-testid=video-row][data-uid="${target.uid}"]`;
@@ -507,11 +430,11 @@ describe("offstream desktop app", { concurrency: 1, timeout: TEST_TIMEOUT_MS * 3
       const badge = await session.waitFor("[data-testid=demo-badge]");
       assert.match(await badge.text(), /Demo/, "the demo badge is shown");
 
-      const rows = await waitForVideoRows(session, samples.length);
+      const rows = await waitForVideoRows(session, samples.length + 1);
       assert.deepEqual(
         rows.map((row) => row.title).sort(),
-        samples.map((entry) => entry.title).sort(),
-        "demo mode lists the sample titles",
+        [...samples.map((entry) => entry.title), DEMO_LIVE_RECORDING].sort(),
+        "demo mode lists the sample titles and the live recording",
       );
     });
   });

@@ -217,8 +217,8 @@ export class Session {
   }
 
   /** Sends a command scoped to this session and returns its value. */
-  command(method, path, body) {
-    return send(this.baseUrl, method, `/session/${this.id}${path}`, body);
+  command(method, path, body, timeoutMs = REQUEST_TIMEOUT_MS) {
+    return send(this.baseUrl, method, `/session/${this.id}${path}`, body, timeoutMs);
   }
 
   /** Closes the session, which also closes the app. */
@@ -277,7 +277,12 @@ export class Session {
     );
   }
 
-  /** Waits until an element matching `selector` exists and is enabled, and clicks it. */
+  /**
+   * Waits until an element matching `selector` exists and is enabled, scrolls it to the middle
+   * of its scroll containers, and clicks it. WebKitWebDriver's own scrolling leaves an element
+   * that a horizontally scrolled container cuts off "not interactable", so the page scrolls
+   * first, as a user would.
+   */
   async click(selector, { timeoutMs } = {}) {
     const element = await waitUntil(
       `an enabled element matching ${selector}`,
@@ -287,6 +292,9 @@ export class Session {
       },
       { timeoutMs, describe: () => this.describePage() },
     );
+    await this.execute('arguments[0].scrollIntoView({ block: "center", inline: "center" });', [
+      element,
+    ]);
     await element.click();
   }
 

@@ -13,7 +13,7 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# Seconds the end-to-end suite may run before it is stopped; it takes about a minute.
+# Seconds the end-to-end suite may run before it is stopped; it takes about three minutes.
 E2E_TIMEOUT=900
 
 steps_total=11
