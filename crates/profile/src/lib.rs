@@ -1,8 +1,9 @@
 //! Where Offstream keeps things, resolved the same way by the desktop app and the CLI.
 //!
-//! A [`Profile`] names three places and one URL:
-//! - the data folder (catalog database, `settings.json`, logs),
+//! A [`Profile`] names four places and one URL:
+//! - the data folder (catalog database, `settings.json`, window state),
 //! - the library folder (the verified offline files),
+//! - the log folder (the desktop app's rotating log files),
 //! - the API base URL.
 //!
 //! Each comes from an environment variable when it is set (`OFFSTREAM_DATA_DIR`,
@@ -91,6 +92,7 @@ pub enum Origin {
 #[derive(Debug, Clone)]
 pub struct Profile {
     pub data_dir: PathBuf,
+    pub log_dir: PathBuf,
     pub library_dir: PathBuf,
     pub library_dir_origin: Origin,
     pub api_base: String,
@@ -113,15 +115,8 @@ impl Profile {
     /// # Errors
     /// As [`Profile::resolve`].
     pub fn resolve_with(env: &dyn Environment, demo: Option<&str>) -> Result<Self, ProfileError> {
-        let mut data_dir = match env.var(ENV_DATA_DIR) {
-            Some(dir) => PathBuf::from(dir),
-            None => dirs::data_dir()
-                .ok_or(ProfileError::NoDataDir)?
-                .join(APP_FOLDER),
-        };
-        if let Some(name) = demo {
-            data_dir = data_dir.join(name);
-        }
+        let data_dir = data_dir_with(env, demo)?;
+        let log_dir = log_dir_with(env, demo)?;
         let settings = Settings::load(&data_dir)?;
 
         let (library_dir, library_dir_origin) = if let Some(dir) = env.var(ENV_LIBRARY_DIR) {
@@ -144,6 +139,7 @@ impl Profile {
 
         Ok(Self {
             data_dir,
+            log_dir,
             library_dir,
             library_dir_origin,
             api_base: api_base.trim().trim_end_matches('/').to_owned(),
@@ -154,11 +150,6 @@ impl Profile {
     /// Returns the catalog database path.
     pub fn catalog_path(&self) -> PathBuf {
         self.data_dir.join("catalog.sqlite3")
-    }
-
-    /// Returns the log folder.
-    pub fn log_dir(&self) -> PathBuf {
-        self.data_dir.join("logs")
     }
 
     /// Creates the data and library folders when they are missing.
@@ -174,6 +165,66 @@ impl Profile {
         }
         Ok(())
     }
+}
+
+/// Returns the data folder: `OFFSTREAM_DATA_DIR` when set, else the platform's data folder
+/// plus the bundle identifier, with `demo` appended as a sub-folder. Settings cannot move it, so
+/// it is known before `settings.json` is read.
+///
+/// # Errors
+/// [`ProfileError::NoDataDir`] when the environment does not set it and the platform has no
+/// data folder for this user.
+pub fn data_dir_with(env: &dyn Environment, demo: Option<&str>) -> Result<PathBuf, ProfileError> {
+    let base = match env.var(ENV_DATA_DIR) {
+        Some(dir) => PathBuf::from(dir),
+        None => dirs::data_dir()
+            .ok_or(ProfileError::NoDataDir)?
+            .join(APP_FOLDER),
+    };
+    Ok(match demo {
+        Some(name) => base.join(name),
+        None => base,
+    })
+}
+
+/// Returns the folder of the desktop app's log files. With `OFFSTREAM_DATA_DIR` set it is
+/// `logs` in the data folder, so a test profile keeps its logs to itself. Otherwise it is the
+/// folder the OS keeps application logs in, as Tauri's `app_log_dir` names it:
+/// - Linux: `$XDG_DATA_HOME/dev.offstream.app/logs` (`~/.local/share/…` by default),
+/// - macOS: `~/Library/Logs/dev.offstream.app`,
+/// - Windows: `%LOCALAPPDATA%\dev.offstream.app\logs`.
+///
+/// A `demo` profile gets its own sub-folder there too.
+///
+/// # Errors
+/// [`ProfileError::NoDataDir`] when the platform has no such folder for this user.
+pub fn log_dir_with(env: &dyn Environment, demo: Option<&str>) -> Result<PathBuf, ProfileError> {
+    if env.var(ENV_DATA_DIR).is_some() {
+        return Ok(data_dir_with(env, demo)?.join("logs"));
+    }
+    platform_log_dir(demo).ok_or(ProfileError::NoDataDir)
+}
+
+#[cfg(target_os = "macos")]
+fn platform_log_dir(demo: Option<&str>) -> Option<PathBuf> {
+    let app = dirs::home_dir()?
+        .join("Library")
+        .join("Logs")
+        .join(APP_FOLDER);
+    Some(match demo {
+        Some(name) => app.join(name),
+        None => app,
+    })
+}
+
+#[cfg(not(target_os = "macos"))]
+fn platform_log_dir(demo: Option<&str>) -> Option<PathBuf> {
+    let app = dirs::data_local_dir()?.join(APP_FOLDER);
+    let profile = match demo {
+        Some(name) => app.join(name),
+        None => app,
+    };
+    Some(profile.join("logs"))
 }
 
 /// Returns `<Videos>/Offstream`, falling back to `<home>/Videos/Offstream`, then to a folder in
@@ -288,6 +339,64 @@ mod tests {
             profile.library_dir,
             temp.path().join("demo").join("library")
         );
+    }
+
+    #[test]
+    fn log_dir_follows_data_dir_env() {
+        let temp = tempfile::tempdir().unwrap();
+        let vars = env(&[(ENV_DATA_DIR, temp.path().to_str().unwrap())]);
+        let profile = Profile::resolve_with(&vars, None).unwrap();
+        assert_eq!(profile.log_dir, temp.path().join("logs"));
+        let demo = Profile::resolve_with(&vars, Some("demo")).unwrap();
+        assert_eq!(demo.log_dir, temp.path().join("demo").join("logs"));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn default_log_dir_is_xdg_data() {
+        let none = env(&[]);
+        let local = dirs::data_local_dir().unwrap();
+        assert_eq!(
+            log_dir_with(&none, None).unwrap(),
+            local.join("dev.offstream.app").join("logs")
+        );
+        assert_eq!(
+            log_dir_with(&none, Some("demo")).unwrap(),
+            local.join("dev.offstream.app").join("demo").join("logs")
+        );
+    }
+
+    #[cfg(target_os = "macos")]
+    #[test]
+    fn default_log_dir_is_library_logs() {
+        let home = dirs::home_dir().unwrap();
+        assert_eq!(
+            log_dir_with(&env(&[]), None).unwrap(),
+            home.join("Library/Logs/dev.offstream.app")
+        );
+    }
+
+    #[cfg(target_os = "windows")]
+    #[test]
+    fn default_log_dir_is_local_app_data() {
+        let local = dirs::data_local_dir().unwrap();
+        assert_eq!(
+            log_dir_with(&env(&[]), None).unwrap(),
+            local.join("dev.offstream.app").join("logs")
+        );
+    }
+
+    #[test]
+    fn data_dir_known_without_settings() {
+        let temp = tempfile::tempdir().unwrap();
+        let data = temp.path().join("never-created");
+        let vars = env(&[(ENV_DATA_DIR, data.to_str().unwrap())]);
+        assert_eq!(data_dir_with(&vars, None).unwrap(), data);
+        assert_eq!(
+            data_dir_with(&vars, Some("demo")).unwrap(),
+            data.join("demo")
+        );
+        assert!(!data.exists(), "resolving does not create the folder");
     }
 
     #[test]
