@@ -2,16 +2,23 @@
 
 mod common;
 
+// The items marked `cfg(unix)` serve only the Ctrl-C test, which sends SIGINT with `kill`.
+#[cfg(unix)]
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+#[cfg(unix)]
 use std::process::Stdio;
+#[cfg(unix)]
 use std::sync::mpsc;
+#[cfg(unix)]
 use std::time::Duration;
 
 use common::{ffprobe_accepts, run, sample_path, sha256_hex, Harness, SAMPLE_TITLE};
+#[cfg(unix)]
 use stream_emulator::{EmulatorConfig, Seed};
 
 /// Returns the files in `dir` whose names end with `suffix`.
+#[cfg(unix)]
 fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();

@@ -1,19 +1,16 @@
-//! Access to the OS keychain through `keyring` 4 (its `v1` API), and the mapping of keyring
-//! errors onto this crate's [`Error`].
+//! Access to the OS keychain through keyring-core, and the mapping of keyring-core errors onto
+//! this crate's [`Error`]. The `platform` module picks the store for each OS.
 //!
-//! keyring 4 picks the store once per process, on the first `Entry::new`: Keychain on macOS,
-//! Credential Manager on Windows, and the zbus Secret Service client elsewhere. If no Secret
-//! Service is reachable at that moment, every later call reports the store as unavailable until
-//! the process restarts.
-//!
-//! Windows Credential Manager keeps at most 2,560 bytes per item, and keyring stores a password
-//! there as UTF-16, which leaves 1,280 characters. That fits an account id and an API token but
-//! not an RSA signing key, whose 2048-bit PEM alone is about 1,700 characters. So
+//! Windows Credential Manager keeps at most 2,560 bytes per item, and the Windows store saves a
+//! password there as UTF-16, which leaves 1,280 characters. That fits an account id and an API
+//! token but not an RSA signing key, whose 2048-bit PEM alone is about 1,700 characters. So
 //! [`Keychain::set_utf8`] stores the UTF-8 bytes instead. On the other platforms both forms
 //! store the same bytes.
 // NOTE: a value over 2,560 UTF-8 bytes, such as a 4096-bit RSA key in PEM, still does not fit on
-// Windows. keyring then returns TooLong, which `map_error` turns into Error::Backend naming the
+// Windows. The store then returns TooLong, which `map_error` turns into Error::Backend naming the
 // entry and the limit. The Windows path is not run by this crate's tests, which run on Linux.
+
+mod platform;
 
 use crate::error::{Error, Result};
 
@@ -47,8 +44,12 @@ impl OsKeychain {
         Self { service }
     }
 
-    fn entry(&self, entry: &str) -> Result<keyring::Entry> {
-        keyring::Entry::new(&self.service, entry).map_err(|error| map_error(error, entry))
+    fn entry(&self, entry: &str) -> Result<keyring_core::Entry> {
+        platform::ensure_os_store().map_err(|reason| Error::Unavailable {
+            reason: reason.to_owned(),
+        })?;
+
+        keyring_core::Entry::new(&self.service, entry).map_err(|error| map_error(error, entry))
     }
 }
 
@@ -56,7 +57,7 @@ impl Keychain for OsKeychain {
     fn get(&self, entry: &str) -> Result<Option<String>> {
         match self.entry(entry)?.get_password() {
             Ok(value) => Ok(Some(value)),
-            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
             Err(error) => Err(map_error(error, entry)),
         }
     }
@@ -70,7 +71,7 @@ impl Keychain for OsKeychain {
     fn get_utf8(&self, entry: &str) -> Result<Option<String>> {
         let bytes = match self.entry(entry)?.get_secret() {
             Ok(bytes) => bytes,
-            Err(keyring::Error::NoEntry) => return Ok(None),
+            Err(keyring_core::Error::NoEntry) => return Ok(None),
             Err(error) => return Err(map_error(error, entry)),
         };
 
@@ -88,24 +89,26 @@ impl Keychain for OsKeychain {
 
     fn delete(&self, entry: &str) -> Result<()> {
         match self.entry(entry)?.delete_credential() {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
             Err(error) => Err(map_error(error, entry)),
         }
     }
 }
 
-/// Converts a keyring error into the variant a user can act on.
+/// Converts a keyring-core error into the variant a user can act on.
 ///
 /// The store crates box their platform errors, so the Secret Service and macOS cases are
 /// distinguished by message text.
 // NOTE: the text matches follow secret-service 5.2 and zbus 5.19 messages; a rewording there
 // turns Unavailable, Locked or Denied into Backend, which still shows the backend's message.
-fn map_error(error: keyring::Error, entry: &str) -> Error {
+fn map_error(error: keyring_core::Error, entry: &str) -> Error {
     match error {
-        keyring::Error::NoDefaultStore => Error::Unavailable {
-            reason: store_failure_reason(),
+        // `entry` registers the store before it creates an entry, so this means that another
+        // part of the process removed keyring-core's default store.
+        keyring_core::Error::NoDefaultStore => Error::Unavailable {
+            reason: "no default keychain store is registered".to_owned(),
         },
-        keyring::Error::NoStorageAccess(inner) => {
+        keyring_core::Error::NoStorageAccess(inner) => {
             let text = inner.to_string().to_ascii_lowercase();
             // Secret Service reports a locked collection, a dismissed unlock prompt and a prompt
             // that could not be shown (no display or no default keyring) this way. All of them
@@ -119,7 +122,7 @@ fn map_error(error: keyring::Error, entry: &str) -> Error {
                 Error::Denied
             }
         }
-        keyring::Error::PlatformFailure(inner) => {
+        keyring_core::Error::PlatformFailure(inner) => {
             let text = inner.to_string();
             if is_missing_service(&text) {
                 Error::Unavailable { reason: text }
@@ -132,11 +135,11 @@ fn map_error(error: keyring::Error, entry: &str) -> Error {
             }
         }
         // These variants carry the stored bytes, so only a description is kept.
-        keyring::Error::BadEncoding(_) => not_utf8(entry),
-        keyring::Error::BadDataFormat(_, _) => Error::Backend {
+        keyring_core::Error::BadEncoding(_) => not_utf8(entry),
+        keyring_core::Error::BadDataFormat(_, _) => Error::Backend {
             detail: format!("the stored {entry} is malformed"),
         },
-        keyring::Error::Ambiguous(items) => Error::Backend {
+        keyring_core::Error::Ambiguous(items) => Error::Backend {
             detail: format!(
                 "{} keychain items match {entry}; delete the duplicates and save again",
                 items.len()
@@ -151,14 +154,6 @@ fn map_error(error: keyring::Error, entry: &str) -> Error {
 fn not_utf8(entry: &str) -> Error {
     Error::Backend {
         detail: format!("the stored {entry} is not valid UTF-8"),
-    }
-}
-
-/// Returns why keyring could not set up its store, from the result it keeps for the process.
-fn store_failure_reason() -> String {
-    match keyring::Entry::store_status() {
-        Err(error) => error.to_string(),
-        Ok(()) => "the credential store was not initialised".to_owned(),
     }
 }
 
@@ -266,20 +261,26 @@ mod tests {
     }
 
     #[test]
+    fn map_no_default_store_is_unavailable() {
+        let mapped = map_error(keyring_core::Error::NoDefaultStore, "api-token");
+        assert!(matches!(mapped, Error::Unavailable { .. }), "{mapped:?}");
+    }
+
+    #[test]
     fn map_locked_collection() {
-        let error = keyring::Error::NoStorageAccess(boxed("SS Error: object locked"));
+        let error = keyring_core::Error::NoStorageAccess(boxed("SS Error: object locked"));
         assert!(matches!(map_error(error, "api-token"), Error::Locked));
     }
 
     #[test]
     fn map_dismissed_prompt_is_locked() {
-        let error = keyring::Error::NoStorageAccess(boxed("SS error: prompt dismissed"));
+        let error = keyring_core::Error::NoStorageAccess(boxed("SS error: prompt dismissed"));
         assert!(matches!(map_error(error, "api-token"), Error::Locked));
     }
 
     #[test]
     fn map_other_storage_access_is_denied() {
-        let error = keyring::Error::NoStorageAccess(boxed("write permission error"));
+        let error = keyring_core::Error::NoStorageAccess(boxed("write permission error"));
         assert!(matches!(map_error(error, "api-token"), Error::Denied));
     }
 
@@ -287,7 +288,7 @@ mod tests {
     fn map_missing_provider_is_unavailable() {
         let text = "zbus error: org.freedesktop.DBus.Error.ServiceUnknown: The name \
                     org.freedesktop.secrets was not provided by any .service files";
-        let error = keyring::Error::PlatformFailure(boxed(text));
+        let error = keyring_core::Error::PlatformFailure(boxed(text));
         assert!(matches!(
             map_error(error, "api-token"),
             Error::Unavailable { .. }
@@ -298,7 +299,7 @@ mod tests {
     fn map_lost_bus_is_unavailable() {
         let text = "zbus error: Failed to connect to address `unix:path=/run/user/0/bus`: \
                     No such file or directory (os error 2)";
-        let error = keyring::Error::PlatformFailure(boxed(text));
+        let error = keyring_core::Error::PlatformFailure(boxed(text));
         assert!(matches!(
             map_error(error, "api-token"),
             Error::Unavailable { .. }
@@ -307,13 +308,13 @@ mod tests {
 
     #[test]
     fn map_cancel_is_denied() {
-        let error = keyring::Error::PlatformFailure(boxed("User canceled the operation."));
+        let error = keyring_core::Error::PlatformFailure(boxed("User canceled the operation."));
         assert!(matches!(map_error(error, "api-token"), Error::Denied));
     }
 
     #[test]
     fn map_other_failure_is_backend() {
-        let error = keyring::Error::PlatformFailure(boxed("disk on fire"));
+        let error = keyring_core::Error::PlatformFailure(boxed("disk on fire"));
         let mapped = map_error(error, "api-token");
         assert_eq!(
             mapped.to_string(),
@@ -323,7 +324,7 @@ mod tests {
 
     #[test]
     fn map_bad_encoding_hides_bytes() {
-        let error = keyring::Error::BadEncoding(b"secret\xff".to_vec());
+        let error = keyring_core::Error::BadEncoding(b"secret\xff".to_vec());
         let message = map_error(error, "api-token").to_string();
         assert!(message.contains("not valid UTF-8"));
         assert!(!message.contains("secret"));
@@ -331,7 +332,7 @@ mod tests {
 
     #[test]
     fn map_too_long_names_entry() {
-        let error = keyring::Error::TooLong("secret".to_owned(), 2560);
+        let error = keyring_core::Error::TooLong("secret".to_owned(), 2560);
         let message = map_error(error, "signing-key").to_string();
         assert!(message.contains("signing-key"));
         assert!(message.contains("2560"));

@@ -6,8 +6,9 @@
 //!    override everything else when both are set. One without the other is an error.
 //! 2. Credentials the user chose to keep for this run only ([`CredentialStore::use_session_only`]).
 //!    The store never falls back to memory on its own; the caller must opt in.
-//! 3. The OS keychain through `keyring` 4: Keychain on macOS, Credential Manager on Windows and
-//!    the Secret Service (gnome-keyring, KWallet) over D-Bus on Linux and the BSDs.
+//! 3. The OS keychain through keyring-core and one store crate per OS, picked with `cfg`:
+//!    Keychain on macOS, Credential Manager on Windows and the Secret Service (gnome-keyring,
+//!    KWallet) over D-Bus on Linux and the BSDs. Other targets build, but report no keychain.
 //!
 //! The Stream signing key has its own methods ([`CredentialStore::save_signing_key`],
 //! [`CredentialStore::load_signing_key`] and the rest). It is kept in the keychain entry

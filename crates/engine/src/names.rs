@@ -24,6 +24,9 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Maximum length of one file name in bytes on common file systems (ext4, APFS, NTFS in UTF-16
 /// units is larger, so bytes are the tighter bound).
+// NOTE: only the name is bounded, not the whole path. On Windows, std::fs (its `maybe_verbatim`)
+// adds the `\\?\` prefix to paths of 248 or more UTF-16 units, so downloads still work in a deep
+// library folder, but Explorer and programs without long-path support may fail to open the file.
 pub const MAX_NAME_BYTES: usize = 255;
 
 /// Suffix of a file that is still being downloaded.

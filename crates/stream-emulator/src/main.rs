@@ -160,12 +160,18 @@ fn interrupt_signal() -> impl std::future::Future<Output = ()> {
     }
 }
 
-/// Returns a future that completes on Ctrl-C.
-#[cfg(not(unix))]
+/// Installs the Ctrl-C handler now and returns a future that completes on Ctrl-C.
+#[cfg(windows)]
 fn interrupt_signal() -> impl std::future::Future<Output = ()> {
-    async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            eprintln!("stream-emulator: failed to wait for Ctrl-C: {error}; stopping");
+    let installed = tokio::signal::windows::ctrl_c();
+    async move {
+        match installed {
+            Ok(mut interrupt) => {
+                interrupt.recv().await;
+            }
+            Err(error) => {
+                eprintln!("stream-emulator: failed to wait for Ctrl-C: {error}; stopping");
+            }
         }
     }
 }
