@@ -40,6 +40,11 @@ const COMMANDS: &[&str] = &[
     "restore_account",
     "export_manifest",
     "storage_overview",
+    "watch_shell_events",
+    "close_choice",
+    "request_quit",
+    "open_log_folder",
+    "open_library_folder",
 ];
 
 fn main() {

@@ -6,6 +6,7 @@ mod backup;
 mod jobs;
 mod library;
 mod mirror;
+mod shell;
 mod signing;
 mod storage;
 mod videos;
@@ -50,6 +51,11 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         backup::restore_account,
         backup::export_manifest,
         storage::storage_overview,
+        shell::watch_shell_events,
+        shell::close_choice,
+        shell::request_quit,
+        shell::open_log_folder,
+        shell::open_library_folder,
     ]
 }
 

@@ -9,6 +9,9 @@
 //! notification server can take a worker thread for the bus's activation timeout. So one
 //! blocking call at start checks whether a server replies. Without one, notices are only
 //! logged at debug level.
+//!
+//! Other parts of the shell can raise a notice of their own through [`Notifier::notify`], such
+//! as the one shown when the window hides and downloads continue in the background.
 
 pub mod plan;
 
@@ -25,7 +28,7 @@ use tokio::sync::{broadcast, mpsc};
 use plan::{Notice, Planner};
 
 /// How long job events are collected before they are sent as one notification.
-const MERGE_WINDOW: Duration = Duration::from_secs(2);
+pub const MERGE_WINDOW: Duration = Duration::from_secs(2);
 
 /// How long a send waits for the server check. The check normally takes milliseconds, but a bus
 /// that tries to start a broken server replies only after its activation timeout.
@@ -38,6 +41,7 @@ pub type BackupLookup = Arc<dyn Fn(&JobSnapshot) -> Option<BackupId> + Send + Sy
 #[derive(Clone)]
 pub struct Notifier {
     backups: mpsc::UnboundedSender<BackupProgress>,
+    notices: mpsc::UnboundedSender<Notice>,
 }
 
 impl Notifier {
@@ -49,9 +53,25 @@ impl Notifier {
         in_backup: BackupLookup,
     ) -> Self {
         let (sender, receiver) = mpsc::unbounded_channel();
+        let (notice_sender, notice_receiver) = mpsc::unbounded_channel();
         let server = tauri::async_runtime::spawn_blocking(server_available);
-        tauri::async_runtime::spawn(run(app, jobs, receiver, in_backup, server));
-        Self { backups: sender }
+        let inputs = Inputs {
+            jobs,
+            backups: receiver,
+            notices: notice_receiver,
+        };
+        tauri::async_runtime::spawn(run(app, inputs, in_backup, server));
+        Self {
+            backups: sender,
+            notices: notice_sender,
+        }
+    }
+
+    /// Raises `notice` as it is, without waiting for the merge window.
+    pub fn notify(&self, notice: Notice) {
+        if self.notices.send(notice).is_err() {
+            tracing::debug!("the notification task has stopped");
+        }
     }
 
     /// Reports a backup that ended (done or cancelled).
@@ -62,13 +82,19 @@ impl Notifier {
     }
 }
 
-async fn run(
-    app: AppHandle,
-    mut jobs: broadcast::Receiver<JobSnapshot>,
-    mut backups: mpsc::UnboundedReceiver<BackupProgress>,
-    in_backup: BackupLookup,
-    server: JoinHandle<bool>,
-) {
+/// Inputs of the notification task.
+struct Inputs {
+    jobs: broadcast::Receiver<JobSnapshot>,
+    backups: mpsc::UnboundedReceiver<BackupProgress>,
+    notices: mpsc::UnboundedReceiver<Notice>,
+}
+
+async fn run(app: AppHandle, inputs: Inputs, in_backup: BackupLookup, server: JoinHandle<bool>) {
+    let Inputs {
+        mut jobs,
+        mut backups,
+        mut notices,
+    } = inputs;
     let mut sender = Sender {
         app,
         server: Some(server),
@@ -102,6 +128,7 @@ async fn run(
                     sender.send(notice).await;
                 }
             }
+            Some(notice) = notices.recv() => sender.send(notice).await,
             () = flush_at => {
                 deadline = None;
                 for notice in planner.flush() {

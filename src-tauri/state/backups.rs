@@ -148,6 +148,14 @@ impl AppState {
         .map_err(engine_error)
     }
 
+    /// Returns the progress of every backup of this run that has not finished.
+    pub fn unfinished_backups(&self) -> Vec<BackupProgress> {
+        self.running_backups()
+            .iter()
+            .map(BackupHandle::progress)
+            .collect()
+    }
+
     /// Pauses every running backup, so none starts new jobs while all downloads are paused.
     pub fn pause_backups(&self) {
         for handle in self.running_backups() {

@@ -161,6 +161,7 @@ impl AppState {
             api_base_from_env: profile.api_base_origin == Origin::Environment,
             library_dir: profile.library_dir.display().to_string(),
             library_dir_from_env: profile.library_dir_origin == Origin::Environment,
+            log_dir: profile.log_dir.display().to_string(),
             keychain_error: lock(&self.keychain_error).clone(),
             signing: self.signing_status(),
             max_transfers: account
@@ -210,6 +211,18 @@ impl AppState {
     /// Returns the credential store, shared so blocking keychain calls can move to a worker thread.
     pub fn credentials(&self) -> Arc<CredentialStore> {
         Arc::clone(&self.credentials)
+    }
+
+    /// Returns the snapshots of the active account's jobs, or none without an account.
+    pub fn job_snapshots(&self) -> Vec<JobSnapshot> {
+        self.account()
+            .map(|account| account.jobs.snapshots())
+            .unwrap_or_default()
+    }
+
+    /// Returns the task that raises OS notifications.
+    pub fn notifier(&self) -> &Notifier {
+        &self.notifier
     }
 
     /// Subscribes to the snapshots of every job.

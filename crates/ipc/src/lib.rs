@@ -9,6 +9,7 @@
 
 mod error;
 mod library;
+mod shell;
 mod signing;
 mod status;
 mod storage;
@@ -17,6 +18,7 @@ mod video;
 
 pub use error::ErrorPayload;
 pub use library::{CaptionTrack, LibraryEntry};
+pub use shell::{CloseChoice, MenuAction, ShellEvent};
 pub use signing::{SigningKeyInput, SigningKeySource, SigningMode, SigningStatus};
 pub use status::{AppStatus, CredentialSource};
 pub use storage::StorageOverview;
@@ -58,4 +60,9 @@ pub const COMMANDS: &[&str] = &[
     "restore_account",
     "export_manifest",
     "storage_overview",
+    "watch_shell_events",
+    "close_choice",
+    "request_quit",
+    "open_log_folder",
+    "open_library_folder",
 ];

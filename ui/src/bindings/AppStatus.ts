@@ -32,6 +32,10 @@ libraryDir: string,
  */
 libraryDirFromEnv: boolean, 
 /**
+ * Absolute path of the folder that holds the app's rotating log files.
+ */
+logDir: string, 
+/**
  * The reason the keychain could not be used, if it could not.
  */
 keychainError: ErrorPayload | null, 
