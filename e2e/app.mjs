@@ -164,3 +164,101 @@ export async function waitForSyncedList(session, expectedCount, { timeoutMs = 60
     },
   );
 }
+
+/** WebDriver's code points for the special keys that the keyboard tests press. */
+export const KEYS = {
+  control: "\uE009",
+  shift: "\uE008",
+  enter: "\uE007",
+  tab: "\uE004",
+  escape: "\uE00C",
+  home: "\uE011",
+  end: "\uE010",
+  arrowDown: "\uE015",
+  arrowUp: "\uE013",
+};
+
+/** Sends one sequence of key actions and releases every key afterwards. */
+async function performKeyActions(session, actions) {
+  await session.command("POST", "/actions", {
+    actions: [{ type: "key", id: "keyboard", actions }],
+  });
+  await session.command("DELETE", "/actions");
+}
+
+/**
+ * Presses `keys` together, such as KEYS.control and "f" for Ctrl+F, through WebDriver key
+ * actions (no element is clicked), then releases them in reverse order.
+ */
+export async function pressKeys(session, ...keys) {
+  const down = keys.map((value) => ({ type: "keyDown", value }));
+  const up = [...keys].reverse().map((value) => ({ type: "keyUp", value }));
+  await performKeyActions(session, [...down, ...up]);
+}
+
+/** Types `text` into the focused element, one key press per character. */
+export async function typeKeys(session, text) {
+  const actions = [...text].flatMap((value) => [
+    { type: "keyDown", value },
+    { type: "keyUp", value },
+  ]);
+  await performKeyActions(session, actions);
+}
+
+/**
+ * Returns the focused element as {tag, id, testId, uid, rowIndex, text, outlineStyle,
+ * outlineWidth, focusVisible}, read in the page.
+ */
+export async function focusedElement(session) {
+  return session.execute(`
+    const element = document.activeElement;
+    if (element === null || element === document.body) return null;
+    const style = getComputedStyle(element);
+    return {
+      tag: element.tagName.toLowerCase(),
+      id: element.id,
+      testId: element.getAttribute("data-testid"),
+      uid: element.getAttribute("data-uid"),
+      rowIndex: element.getAttribute("data-row-index"),
+      text: element.innerText.slice(0, 80),
+      outlineStyle: style.outlineStyle,
+      outlineWidth: style.outlineWidth,
+      focusVisible: element.matches(":focus-visible"),
+    };
+  `);
+}
+
+/**
+ * Runs `body` with a session of the app on an existing profile, like {@link withApp}, and leaves
+ * the profile in place, so a test can start the app again on the same data folder. `env` adds
+ * variables to the app's environment.
+ */
+export async function withAppOnProfile(name, profile, { args = [], env = {} } = {}, body) {
+  const processes = [];
+  let session;
+  let failed = true;
+  try {
+    const driver = await startDriver({ ...profile.env(), ...env });
+    processes.push(driver.process);
+
+    const application = debugBinary("offstream-desktop", "npx tauri build --debug --no-bundle");
+    session = await Session.create(driver.url, {
+      alwaysMatch: { "tauri:options": { application, args } },
+    });
+    await body({ session, profile });
+    failed = false;
+  } finally {
+    if (session !== undefined) {
+      if (failed) {
+        await saveScreenshot(session, `${name}-failure.png`).catch(() => {});
+      }
+      await session.delete().catch(() => {});
+    }
+    for (const managed of processes.reverse()) {
+      await managed.stop();
+    }
+    if (failed) {
+      await saveLogs(name, processes);
+    }
+  }
+}

@@ -10,12 +10,14 @@ import type {
   BackupOptions,
   BackupProgress,
   BackupSelection,
+  CloseChoice,
   DownloadType,
   ErrorPayload,
   JobSnapshot,
   LibraryEntry,
   ManifestFormat,
   RestoreReport,
+  ShellEvent,
   SigningKeyInput,
   StorageOverview,
   SyncEvent,
@@ -176,6 +178,24 @@ export interface Backend {
 
   /** Starts dragging the file at `path` out of the window; call it while the mouse button is down. */
   startDragOut(path: string): Promise<void>;
+
+  /**
+   * Subscribes `onEvent` to the window's native menu and its close requests. Call it once per
+   * page, because the subscription ends with the page.
+   */
+  watchShellEvents(onEvent: (event: ShellEvent) => void): Promise<void>;
+
+  /** Sends the user's choice for a close request: keep downloading, stop and quit, or cancel. */
+  closeChoice(choice: CloseChoice): Promise<void>;
+
+  /** Quits the app, or sends a close request first when downloads or a backup are running. */
+  requestQuit(): Promise<void>;
+
+  /** Opens the folder of the app's log files in the system file manager. */
+  openLogFolder(): Promise<void>;
+
+  /** Opens the library folder in the system file manager. */
+  openLibraryFolder(): Promise<void>;
 }
 
 /** The range `set_max_transfers` accepts. */

@@ -9,6 +9,7 @@
 // `videos` is the account on Stream and `mirror` the local copy that cached_videos returns;
 // sync_videos brings the mirror up to date with marks (see fake-sync.ts). Backups estimate
 // from the mirror and stay running until a test finishes their videos (see fake-backup.ts).
+// A test sends native menu actions and close requests with emitShell().
 import {
   MAX_TRANSFERS,
   MIN_TRANSFERS,
@@ -25,6 +26,7 @@ import type {
   BackupOptions,
   BackupProgress,
   BackupSelection,
+  CloseChoice,
   DownloadType,
   ErrorPayload,
   JobPhase,
@@ -32,6 +34,7 @@ import type {
   LibraryEntry,
   ManifestFormat,
   RestoreReport,
+  ShellEvent,
   SigningKeyInput,
   SigningMode,
   SigningStatus,
@@ -96,6 +99,7 @@ export const FAKE_STATUS: AppStatus = {
   apiBaseFromEnv: false,
   libraryDir: "/home/user/Videos/Offstream",
   libraryDirFromEnv: false,
+  logDir: "/home/user/.local/share/dev.offstream.app/logs",
   keychainError: null,
   signing: FAKE_SIGNING,
   maxTransfers: 2,
@@ -225,6 +229,7 @@ export class FakeBackend implements Backend {
 
   private readonly failures = new Map<keyof Backend, ErrorPayload>();
   private readonly watchers: Array<(job: JobSnapshot) => void> = [];
+  private readonly shellWatchers: Array<(event: ShellEvent) => void> = [];
   private nextJobId = 1;
   private syncGate: Promise<void> | null = null;
 
@@ -263,6 +268,18 @@ export class FakeBackend implements Backend {
     for (const watcher of this.watchers) {
       watcher(job);
     }
+  }
+
+  /** Sends a shell event to every watch_shell_events subscriber, as the native menu does. */
+  emitShell(event: ShellEvent): void {
+    for (const watcher of this.shellWatchers) {
+      watcher(event);
+    }
+  }
+
+  /** Returns the number of watch_shell_events subscribers. */
+  get shellSubscribers(): number {
+    return this.shellWatchers.length;
   }
 
   /**
@@ -736,5 +753,26 @@ export class FakeBackend implements Backend {
 
   async startDragOut(path: string): Promise<void> {
     await this.record("startDragOut", [path]);
+  }
+
+  async watchShellEvents(onEvent: (event: ShellEvent) => void): Promise<void> {
+    await this.record("watchShellEvents", []);
+    this.shellWatchers.push(onEvent);
+  }
+
+  async closeChoice(choice: CloseChoice): Promise<void> {
+    await this.record("closeChoice", [choice]);
+  }
+
+  async requestQuit(): Promise<void> {
+    await this.record("requestQuit", []);
+  }
+
+  async openLogFolder(): Promise<void> {
+    await this.record("openLogFolder", []);
+  }
+
+  async openLibraryFolder(): Promise<void> {
+    await this.record("openLibraryFolder", []);
   }
 }

@@ -6,7 +6,7 @@ import { EMPTY_SELECTION } from "../backup/selection";
 import { makeJob, makeSummary } from "../test/fixtures";
 import { FAKE_STATUS } from "./fake";
 import { TauriBackend } from "./tauri";
-import type { JobSnapshot, SyncEvent } from "./types";
+import type { JobSnapshot, ShellEvent, SyncEvent } from "./types";
 
 const SELECTION = { ...EMPTY_SELECTION, search: "keynote", since: "2025-01-01" };
 
@@ -127,6 +127,15 @@ describe("TauriBackend commands", () => {
       { id: 5, format: "csv", path: "/home/user/m.csv" },
     ],
     ["storageOverview", (b) => b.storageOverview(), "storage_overview", {}],
+    [
+      "closeChoice",
+      (b) => b.closeChoice("keepInBackground"),
+      "close_choice",
+      { choice: "keepInBackground" },
+    ],
+    ["requestQuit", (b) => b.requestQuit(), "request_quit", {}],
+    ["openLogFolder", (b) => b.openLogFolder(), "open_log_folder", {}],
+    ["openLibraryFolder", (b) => b.openLibraryFolder(), "open_library_folder", {}],
   ])("%s sends its command", async (_name, run, cmd, args) => {
     const invocations = recordIPC();
 
@@ -237,6 +246,27 @@ describe("TauriBackend watchJobs", () => {
     sendOnChannel(channel, 0, makeJob({ phase: "verifying" }));
 
     expect(received.map((job) => job.phase)).toEqual(["verifying", "done"]);
+  });
+});
+
+describe("TauriBackend watchShellEvents", () => {
+  it("sends a channel and forwards events", async () => {
+    const invocations = recordIPC();
+    const received: ShellEvent[] = [];
+
+    await new TauriBackend().watchShellEvents((event) => received.push(event));
+
+    expect(invocations[0]?.cmd).toBe("watch_shell_events");
+    const channel = invocations[0]?.args?.channel as Channel<ShellEvent>;
+    expect(typeof channel.id).toBe("number");
+
+    sendOnChannel(channel, 0, { kind: "menu", action: "refresh" });
+    sendOnChannel(channel, 1, { kind: "closeRequested", activeJobs: 2, backupRunning: false });
+
+    expect(received).toEqual([
+      { kind: "menu", action: "refresh" },
+      { kind: "closeRequested", activeJobs: 2, backupRunning: false },
+    ]);
   });
 });
 

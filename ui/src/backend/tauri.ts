@@ -14,11 +14,13 @@ import type {
   BackupOptions,
   BackupProgress,
   BackupSelection,
+  CloseChoice,
   DownloadType,
   JobSnapshot,
   LibraryEntry,
   ManifestFormat,
   RestoreReport,
+  ShellEvent,
   SigningKeyInput,
   StorageOverview,
   SyncEvent,
@@ -250,5 +252,27 @@ export class TauriBackend implements Backend {
     } catch (error) {
       throw toErrorPayload(error);
     }
+  }
+
+  watchShellEvents(onEvent: (event: ShellEvent) => void): Promise<void> {
+    const channel = new Channel<ShellEvent>();
+    channel.onmessage = onEvent;
+    return call("watch_shell_events", { channel });
+  }
+
+  closeChoice(choice: CloseChoice): Promise<void> {
+    return call("close_choice", { choice });
+  }
+
+  requestQuit(): Promise<void> {
+    return call("request_quit");
+  }
+
+  openLogFolder(): Promise<void> {
+    return call("open_log_folder");
+  }
+
+  openLibraryFolder(): Promise<void> {
+    return call("open_library_folder");
   }
 }

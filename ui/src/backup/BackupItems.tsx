@@ -78,11 +78,16 @@ export function BackupItems({ items }: { items: BackupItemStatus[] }) {
       {shown.length === 0 ? (
         <p className="empty">No video of this backup is in that state.</p>
       ) : (
+        // The rows have no controls, so the scrolling box itself takes the focus, and the arrow
+        // keys and Page Up and Page Down scroll it for keyboard users.
         <div
           className="table-scroll table-scroll-short"
           ref={rows.scrollRef}
           onScroll={rows.onScroll}
           data-testid="backup-item-scroll"
+          tabIndex={0}
+          role="region"
+          aria-labelledby={`${id}-heading`}
         >
           <table className="data-table backup-items" aria-rowcount={shown.length + 1}>
             <caption className="visually-hidden">

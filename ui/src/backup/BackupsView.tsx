@@ -7,6 +7,7 @@ import { toErrorPayload } from "../backend/backend";
 import { useBackend } from "../backend/context";
 import type { BackupProgress, ErrorPayload } from "../backend/types";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { useViewCommand } from "../shell/viewCommands";
 import { BackupDetails } from "./BackupDetails";
 import { BackupList } from "./BackupList";
 
@@ -58,6 +59,8 @@ export function BackupsView({ initialId = null }: Props) {
   useEffect(() => {
     void refresh();
   }, [refresh]);
+
+  useViewCommand("refresh", () => void refresh());
 
   /** Replaces one backup in the list with a newer state of it. */
   const replace = useCallback((next: BackupProgress) => {

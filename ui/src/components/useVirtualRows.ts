@@ -26,6 +26,13 @@ export type VirtualRows = {
   paddingTop: number;
   /** Height in pixels of the rows from `end` on. */
   paddingBottom: number;
+  /** Rows that fit in the viewport below the header, at least 1. */
+  rowsPerPage: number;
+  /**
+   * Scrolls the least distance that shows row `index` whole below the sticky header, and
+   * renders the rows there at once instead of on the scroll event.
+   */
+  scrollToIndex: (index: number) => void;
 };
 
 /** Returns the range of rows to render for a scroll position and viewport height. */
@@ -112,6 +119,23 @@ export function useVirtualRows(
   }, []);
 
   const pitch = measuredRow ?? rowHeight;
+
+  const scrollToIndex = useCallback(
+    (index: number) => {
+      const node = element.current;
+      if (node === null) {
+        return;
+      }
+      const header = node.querySelector("thead")?.getBoundingClientRect().height ?? 0;
+      const next = scrollTopShowing(index, pitch, node.scrollTop, viewport - header);
+      if (next !== node.scrollTop) {
+        node.scrollTop = next;
+        setScrollTop(next);
+      }
+    },
+    [pitch, viewport],
+  );
+
   const { start, end } = visibleRange(count, pitch, scrollTop, viewport, overscan);
   return {
     scrollRef,
@@ -120,5 +144,28 @@ export function useVirtualRows(
     end,
     paddingTop: start * pitch,
     paddingBottom: (count - end) * pitch,
+    rowsPerPage: Math.max(1, Math.floor(viewport / pitch) - 1),
+    scrollToIndex,
   };
+}
+
+/**
+ * Returns the scroll position closest to `scrollTop` at which row `index` lies whole inside
+ * the `rowArea` pixels below the header.
+ */
+export function scrollTopShowing(
+  index: number,
+  rowHeight: number,
+  scrollTop: number,
+  rowArea: number,
+): number {
+  const top = index * rowHeight;
+  if (top < scrollTop) {
+    return top;
+  }
+  const bottom = top + rowHeight;
+  if (bottom > scrollTop + rowArea) {
+    return Math.max(0, bottom - rowArea);
+  }
+  return scrollTop;
 }

@@ -8,9 +8,17 @@ import { toErrorPayload } from "../backend/backend";
 import { useBackend } from "../backend/context";
 import type { JobPhase, JobSnapshot } from "../backend/types";
 import { ErrorMessage } from "../components/ErrorMessage";
+import { formatCount, formatCountOf } from "../format/format";
 import { CancelJobDialog } from "./CancelJobDialog";
 import { JobItem, type JobActionError, type JobActions } from "./JobItem";
-import { isFinishedPhase, isPausablePhase, phaseKey, queuedJob, type JobStore } from "./store";
+import {
+  isActivePhase,
+  isFinishedPhase,
+  isPausablePhase,
+  phaseKey,
+  queuedJob,
+  type JobStore,
+} from "./store";
 
 type JobsPanelProps = {
   store: JobStore;
@@ -37,6 +45,27 @@ export function cardsToShow(jobs: JobSnapshot[], limit = MAX_CARDS): JobSnapshot
   const room = limit - unfinished.length;
   const finished = room > 0 ? jobs.filter((job) => isFinishedPhase(job.phase)).slice(-room) : [];
   return [...unfinished, ...finished].sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Summarizes the jobs by state for screen readers: "2 downloads running, 1 paused, 3 done."
+ * The text changes only when a job changes state, so the live region does not repeat every
+ * progress step.
+ */
+export function summarizeJobs(jobs: JobSnapshot[]): string {
+  if (jobs.length === 0) {
+    return "No downloads.";
+  }
+  const count = (test: (phase: JobPhase) => boolean) =>
+    jobs.filter((job) => test(job.phase)).length;
+  const running = count(isActivePhase);
+  const parts = [
+    `${formatCountOf(running, "download")} running`,
+    `${formatCount(count((phase) => phase === "paused"))} paused`,
+    `${formatCount(count((phase) => phase === "done"))} done`,
+    `${formatCount(count((phase) => phase === "failed"))} failed`,
+  ];
+  return `${parts.join(", ")}.`;
 }
 
 /** Returns a copy of `map` with `key` set to `value`, or removed when `value` is undefined. */
@@ -161,6 +190,14 @@ export function JobsPanel({ store, names, onSetUpSigning, onOpenSettings }: Jobs
           )}
         </div>
       </div>
+      <p
+        className="visually-hidden"
+        aria-live="polite"
+        aria-atomic="true"
+        data-testid="jobs-summary"
+      >
+        {summarizeJobs(jobs)}
+      </p>
       {panelError !== null && <ErrorMessage title={panelError.title} error={panelError.error} />}
       {jobs.length === 0 ? (
         <p className="empty">No downloads yet. Use “Make available offline” on a video.</p>

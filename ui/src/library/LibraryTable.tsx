@@ -1,12 +1,14 @@
 // The table of offline items with a thumbnail, Play, Reveal, Delete and a drag handle per row.
 // Only the rows in view are in the DOM (see useVirtualRows), so every row has the same height,
-// set by ROW_HEIGHT_PX here and `.library-table tr.data-row` in styles.css.
-import { memo, type MouseEvent } from "react";
+// set by ROW_HEIGHT_PX here and `.library-table tr.data-row` in styles.css. The arrow keys move
+// between rows (see useRowFocus) and Enter plays the focused row.
+import { memo, useCallback, useImperativeHandle, type MouseEvent, type RefObject } from "react";
 
 import type { FileCheck } from "../backend/backend";
 import type { LibraryEntry } from "../backend/types";
 import { SortHeader, SpacerRow } from "../components/SortHeader";
 import type { SortOrder } from "../components/sorting";
+import { ROW_INDEX_ATTRIBUTE, useRowFocus, type RowFocusHandle } from "../components/useRowFocus";
 import { useVirtualRows } from "../components/useVirtualRows";
 import { formatBytes, formatDateTime, formatDownloadType, formatDuration } from "../format/format";
 import type { LibrarySortKey } from "./filters";
@@ -38,6 +40,8 @@ type RowActions = {
 type RowProps = RowActions & {
   entry: LibraryEntry;
   index: number;
+  /** True for the one row in the tab order; the other rows' buttons leave it too. */
+  tabbable: boolean;
   check: FileCheck | undefined;
   playing: boolean;
 };
@@ -45,6 +49,7 @@ type RowProps = RowActions & {
 const LibraryTableRow = memo(function LibraryTableRow({
   entry,
   index,
+  tabbable,
   check,
   playing,
   onPlay,
@@ -64,6 +69,8 @@ const LibraryTableRow = memo(function LibraryTableRow({
     onDragOut(entry);
   }
 
+  const tabIndex = tabbable ? 0 : -1;
+
   return (
     <tr
       className="data-row"
@@ -71,6 +78,9 @@ const LibraryTableRow = memo(function LibraryTableRow({
       data-uid={entry.uid}
       aria-rowindex={index + 2}
       aria-current={playing ? "true" : undefined}
+      aria-label={`${entry.title}, ${formatDownloadType(entry.downloadType)}`}
+      tabIndex={tabIndex}
+      {...{ [ROW_INDEX_ATTRIBUTE]: index }}
     >
       <td className="drag-cell">
         {!missing && (
@@ -144,6 +154,7 @@ const LibraryTableRow = memo(function LibraryTableRow({
           type="button"
           className="primary"
           data-testid="play"
+          tabIndex={tabIndex}
           disabled={missing}
           title={missing ? "The file is missing." : undefined}
           aria-label={`Play ${entry.title}`}
@@ -154,6 +165,7 @@ const LibraryTableRow = memo(function LibraryTableRow({
         <button
           type="button"
           data-testid="reveal"
+          tabIndex={tabIndex}
           disabled={missing}
           aria-label={`Show ${entry.title} in the file manager`}
           onClick={() => onReveal(entry)}
@@ -164,6 +176,7 @@ const LibraryTableRow = memo(function LibraryTableRow({
           type="button"
           className="danger"
           data-testid="delete"
+          tabIndex={tabIndex}
           aria-label={`Delete ${entry.title}`}
           onClick={() => onDelete(entry)}
         >
@@ -182,6 +195,7 @@ type Props = RowActions & {
   /** Changes whenever the rows are filtered or sorted anew, which scrolls back to the top. */
   resetKey: unknown;
   onSort: (key: LibrarySortKey) => void;
+  rowFocusRef?: RefObject<RowFocusHandle | null>;
 };
 
 export function LibraryTable({
@@ -191,9 +205,27 @@ export function LibraryTable({
   order,
   resetKey,
   onSort,
+  rowFocusRef,
   ...actions
 }: Props) {
   const rows = useVirtualRows(entries.length, ROW_HEIGHT_PX, resetKey);
+
+  const { onPlay } = actions;
+  const onActivate = useCallback(
+    (index: number) => {
+      const entry = entries[index];
+      if (entry !== undefined && checks.get(entry.id)?.state !== "missing") {
+        onPlay(entry);
+      }
+    },
+    [entries, checks, onPlay],
+  );
+  const focus = useRowFocus({ count: entries.length, rows, resetKey, onActivate });
+  useImperativeHandle(
+    rowFocusRef,
+    () => ({ focusCurrentRow: () => focus.focusRow(focus.tabRow) }),
+    [focus],
+  );
 
   return (
     <div
@@ -244,13 +276,14 @@ export function LibraryTable({
             </th>
           </tr>
         </thead>
-        <tbody>
+        <tbody ref={focus.bodyRef} onKeyDown={focus.onKeyDown} onFocus={focus.onFocus}>
           <SpacerRow height={rows.paddingTop} columns={COLUMNS} />
           {entries.slice(rows.start, rows.end).map((entry, offset) => (
             <LibraryTableRow
               key={entry.id}
               entry={entry}
               index={rows.start + offset}
+              tabbable={rows.start + offset === focus.tabRow}
               check={checks.get(entry.id)}
               playing={playingId === entry.id}
               {...actions}

@@ -18,10 +18,13 @@ import { useBackend } from "../backend/context";
 import type { ErrorPayload, LibraryEntry } from "../backend/types";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorMessage } from "../components/ErrorMessage";
+import type { RowFocusHandle } from "../components/useRowFocus";
 import { SortSelect, type SortOption } from "../components/SortSelect";
 import { sortValue, toggleSort, type SortOrder } from "../components/sorting";
 import { formatCount, formatDownloadType } from "../format/format";
 import type { JobStore } from "../jobs/store";
+import { useViewCommand } from "../shell/viewCommands";
+
 import {
   applyLibraryFilters,
   DEFAULT_LIBRARY_SORT,
@@ -96,6 +99,8 @@ export function LibraryView({ jobs }: Props = {}) {
   const [confirming, setConfirming] = useState<LibraryEntry | null>(null);
   const [actionError, setActionError] = useState<ActionError | null>(null);
   const heading = useRef<HTMLHeadingElement>(null);
+  const searchField = useRef<HTMLInputElement>(null);
+  const rowFocus = useRef<RowFocusHandle>(null);
 
   const refresh = useCallback(async () => {
     setLoad((previous) => (previous.kind === "loaded" ? previous : { kind: "loading" }));
@@ -124,6 +129,12 @@ export function LibraryView({ jobs }: Props = {}) {
   useEffect(() => {
     void refresh();
   }, [refresh]);
+
+  useViewCommand("refresh", () => void refresh());
+  useViewCommand("search", () => {
+    searchField.current?.focus();
+    searchField.current?.select();
+  });
 
   const entries = useMemo(() => (load.kind === "loaded" ? load.entries : []), [load]);
   const creators = useMemo(() => libraryCreators(entries), [entries]);
@@ -200,10 +211,17 @@ export function LibraryView({ jobs }: Props = {}) {
           </label>
           <input
             id="library-search"
+            ref={searchField}
             type="search"
             placeholder="Search the library"
             value={filters.query}
             onChange={(event) => setFilters({ ...filters, query: event.target.value })}
+            onKeyDown={(event) => {
+              if (event.key === "ArrowDown") {
+                event.preventDefault();
+                rowFocus.current?.focusCurrentRow();
+              }
+            }}
           />
         </div>
       </div>
@@ -316,6 +334,7 @@ export function LibraryView({ jobs }: Props = {}) {
             onReveal={reveal}
             onDelete={setConfirming}
             onDragOut={dragOut}
+            rowFocusRef={rowFocus}
           />
         ))}
 
@@ -356,6 +375,7 @@ function Player({
   return (
     <video
       id="player"
+      aria-label={`Player: ${entry.title}`}
       controls
       autoPlay
       src={entry.mediaUrl}

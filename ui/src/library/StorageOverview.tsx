@@ -1,5 +1,6 @@
-// The storage overview: the space the library and the thumbnail cache use, and the space left
-// on the library's volume. Shown on the library screen and in Settings.
+// The storage overview: the space the library and the thumbnail cache use, the space left on
+// the library's volume, and a button that opens the library folder. Shown on the library
+// screen and in Settings.
 import { useCallback, useEffect, useId, useState } from "react";
 
 import { toErrorPayload } from "../backend/backend";
@@ -33,6 +34,16 @@ export function StorageOverviewPanel({ refreshKey = null }: Props) {
   const backend = useBackend();
   const headingId = useId();
   const [state, setState] = useState<LoadState>({ kind: "loading" });
+  const [openError, setOpenError] = useState<ErrorPayload | null>(null);
+
+  async function openFolder() {
+    setOpenError(null);
+    try {
+      await backend.openLibraryFolder();
+    } catch (caught) {
+      setOpenError(toErrorPayload(caught));
+    }
+  }
 
   const load = useCallback(async () => {
     try {
@@ -78,6 +89,14 @@ export function StorageOverviewPanel({ refreshKey = null }: Props) {
         />
       )}
       {state.kind === "loaded" && <Figures overview={state.overview} />}
+      <div className="actions">
+        <button type="button" data-testid="open-library-folder" onClick={() => void openFolder()}>
+          Open library folder
+        </button>
+      </div>
+      {openError !== null && (
+        <ErrorMessage title="Could not open the library folder" error={openError} />
+      )}
     </section>
   );
 }

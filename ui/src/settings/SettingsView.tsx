@@ -2,6 +2,7 @@
 import type { AppStatus } from "../backend/types";
 import { StorageOverviewPanel } from "../library/StorageOverview";
 import { CredentialsSection } from "./CredentialsSection";
+import { LogsSection } from "./LogsSection";
 import { SigningSection } from "./SigningSection";
 import { ApiBaseSection, LibraryFolderSection } from "./StorageSection";
 import { TransfersSection } from "./TransfersSection";
@@ -10,9 +11,11 @@ type Props = {
   status: AppStatus;
   onStatusChange: (status: AppStatus) => void;
   onSaved: () => void;
+  /** Opens the keyboard shortcuts list. Without it, Settings does not offer the list. */
+  onShowShortcuts?: () => void;
 };
 
-export function SettingsView({ status, onStatusChange, onSaved }: Props) {
+export function SettingsView({ status, onStatusChange, onSaved, onShowShortcuts }: Props) {
   const firstRun = status.credentialSource === "none";
 
   return (
@@ -31,6 +34,23 @@ export function SettingsView({ status, onStatusChange, onSaved }: Props) {
       <LibraryFolderSection status={status} onStatusChange={onStatusChange} />
       <StorageOverviewPanel refreshKey={status.libraryDir} />
       <TransfersSection status={status} onStatusChange={onStatusChange} />
+      <LogsSection status={status} />
+      {onShowShortcuts !== undefined && (
+        <section className="panel" aria-labelledby="keyboard-heading">
+          <h2 id="keyboard-heading">Keyboard</h2>
+          <p>
+            Every action has a key, and the lists move with the arrow keys.{" "}
+            <button
+              type="button"
+              className="link"
+              data-testid="show-shortcuts"
+              onClick={onShowShortcuts}
+            >
+              Show the keyboard shortcuts
+            </button>
+          </p>
+        </section>
+      )}
       <ApiBaseSection status={status} onStatusChange={onStatusChange} />
     </main>
   );

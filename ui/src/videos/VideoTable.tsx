@@ -1,11 +1,22 @@
 // The table of the account's videos: a checkbox, a thumbnail, the sync's marks, the offline
 // marks and the download buttons per row. Only the rows in view are in the DOM (see useVirtualRows), so every row has
 // the same height, set by ROW_HEIGHT_PX here and `.video-table tr.data-row` in styles.css.
-import { memo, useEffect, useRef, type ChangeEvent } from "react";
+// The arrow keys move between rows (see useRowFocus), Space selects the focused row and Enter
+// makes its video available offline.
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useImperativeHandle,
+  useRef,
+  type ChangeEvent,
+  type RefObject,
+} from "react";
 
 import type { DownloadType, JobPhase, VideoRow } from "../backend/types";
 import { SortHeader, SpacerRow } from "../components/SortHeader";
 import type { SortOrder } from "../components/sorting";
+import { ROW_INDEX_ATTRIBUTE, useRowFocus, type RowFocusHandle } from "../components/useRowFocus";
 import { useVirtualRows } from "../components/useVirtualRows";
 import { formatBytes, formatDate, formatDuration } from "../format/format";
 import { isActivePhase, phaseKey, type PhaseIndex } from "../jobs/store";
@@ -140,6 +151,8 @@ function Thumbnail({ url }: { url: string | null }) {
 type RowProps = {
   video: VideoRow;
   index: number;
+  /** True for the one row in the tab order; the other rows' controls leave it too. */
+  tabbable: boolean;
   picked: boolean;
   videoPhase: JobPhase | undefined;
   audioPhase: JobPhase | undefined;
@@ -150,6 +163,7 @@ type RowProps = {
 const VideoTableRow = memo(function VideoTableRow({
   video,
   index,
+  tabbable,
   picked,
   videoPhase,
   audioPhase,
@@ -167,12 +181,23 @@ const VideoTableRow = memo(function VideoTableRow({
     onPick(index, event.target.checked, range);
   }
 
+  const tabIndex = tabbable ? 0 : -1;
+
   return (
-    <tr className="data-row" data-testid="video-row" data-uid={video.uid} aria-rowindex={index + 2}>
+    <tr
+      className="data-row"
+      data-testid="video-row"
+      data-uid={video.uid}
+      aria-rowindex={index + 2}
+      aria-label={video.name}
+      tabIndex={tabIndex}
+      {...{ [ROW_INDEX_ATTRIBUTE]: index }}
+    >
       <td className="select-cell">
         <input
           type="checkbox"
           data-testid="select-video"
+          tabIndex={tabIndex}
           aria-label={`Select ${video.name}`}
           checked={picked}
           onChange={onPickChange}
@@ -225,6 +250,7 @@ const VideoTableRow = memo(function VideoTableRow({
           type="button"
           className="primary"
           data-testid="make-offline"
+          tabIndex={tabIndex}
           disabled={videoAvailability.disabled}
           title={videoAvailability.reason}
           aria-label={`Make ${video.name} available offline`}
@@ -235,6 +261,7 @@ const VideoTableRow = memo(function VideoTableRow({
         <button
           type="button"
           data-testid="make-offline-audio"
+          tabIndex={tabIndex}
           disabled={audioAvailability.disabled}
           title={audioAvailability.reason ?? "Download only the audio track as M4A."}
           aria-label={`Make the audio of ${video.name} available offline`}
@@ -292,6 +319,7 @@ type Props = {
   onPick: (index: number, picked: boolean, range: boolean) => void;
   onPickAll: (picked: boolean) => void;
   onDownload: (video: VideoRow, downloadType: DownloadType) => void;
+  rowFocusRef?: RefObject<RowFocusHandle | null>;
 };
 
 export function VideoTable({
@@ -305,8 +333,38 @@ export function VideoTable({
   onPick,
   onPickAll,
   onDownload,
+  rowFocusRef,
 }: Props) {
   const rows = useVirtualRows(videos.length, ROW_HEIGHT_PX, resetKey);
+
+  const onActivate = useCallback(
+    (index: number) => {
+      const video = videos[index];
+      if (video === undefined) {
+        return;
+      }
+      const phase = phases.get(phaseKey(video.uid, "default"));
+      if (!downloadAvailability(video, "default", phase).disabled) {
+        onDownload(video, "default");
+      }
+    },
+    [videos, phases, onDownload],
+  );
+  const onToggle = useCallback(
+    (index: number, range: boolean) => {
+      const video = videos[index];
+      if (video !== undefined) {
+        onPick(index, !picked.has(video.uid), range);
+      }
+    },
+    [videos, picked, onPick],
+  );
+  const focus = useRowFocus({ count: videos.length, rows, resetKey, onActivate, onToggle });
+  useImperativeHandle(
+    rowFocusRef,
+    () => ({ focusCurrentRow: () => focus.focusRow(focus.tabRow) }),
+    [focus],
+  );
 
   return (
     <div
@@ -357,13 +415,14 @@ export function VideoTable({
             </th>
           </tr>
         </thead>
-        <tbody>
+        <tbody ref={focus.bodyRef} onKeyDown={focus.onKeyDown} onFocus={focus.onFocus}>
           <SpacerRow height={rows.paddingTop} columns={COLUMNS} />
           {videos.slice(rows.start, rows.end).map((video, offset) => (
             <VideoTableRow
               key={video.uid}
               video={video}
               index={rows.start + offset}
+              tabbable={rows.start + offset === focus.tabRow}
               picked={picked.has(video.uid)}
               videoPhase={phases.get(phaseKey(video.uid, "default"))}
               audioPhase={phases.get(phaseKey(video.uid, "audio"))}

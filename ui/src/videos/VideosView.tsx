@@ -27,9 +27,11 @@ import { BackupDialog } from "../backup/BackupDialog";
 import type { BackupTarget } from "../backup/selection";
 import { ErrorMessage } from "../components/ErrorMessage";
 import { sortValue, toggleSort, type SortOrder } from "../components/sorting";
+import type { RowFocusHandle } from "../components/useRowFocus";
 import { formatCount, formatCountOf } from "../format/format";
 import { JobsPanel } from "../jobs/JobsPanel";
 import { phaseKey, queuedJob, type JobStore, type PhaseIndex } from "../jobs/store";
+import { useViewCommand } from "../shell/viewCommands";
 import { SigningDialog } from "../signing/SigningDialog";
 import { FilterBar } from "./FilterBar";
 import {
@@ -151,6 +153,18 @@ export function VideosView({
   const [signingFor, setSigningFor] = useState<DownloadTarget | null>(null);
   const phases = useSyncExternalStore(jobs.subscribe, jobs.getPhases);
   const deferredFilters = useDeferredValue(filters);
+  const searchField = useRef<HTMLInputElement>(null);
+  const rowFocus = useRef<RowFocusHandle>(null);
+
+  useViewCommand("refresh", () => {
+    if (configured) {
+      startSync("full");
+    }
+  });
+  useViewCommand("search", () => {
+    searchField.current?.focus();
+    searchField.current?.select();
+  });
 
   const all = useMemo(() => (list.kind === "loaded" ? list.videos : []), [list]);
   const creators = useMemo(() => creatorsOf(all), [all]);
@@ -318,14 +332,22 @@ export function VideosView({
             </label>
             <input
               id="video-search"
+              ref={searchField}
               type="search"
               placeholder="Search videos"
               aria-describedby="video-search-help"
               value={filters.query}
               onChange={(event) => setFilters({ ...filters, query: event.target.value })}
+              onKeyDown={(event) => {
+                if (event.key === "ArrowDown") {
+                  event.preventDefault();
+                  rowFocus.current?.focusCurrentRow();
+                }
+              }}
             />
             <p id="video-search-help" className="help">
-              Searches names, uids and creators as you type, without going online.
+              Searches names, uids and creators as you type, without going online. Press ↓ to move
+              to the list.
             </p>
           </div>
         </div>
@@ -421,6 +443,7 @@ export function VideosView({
                 onPick={onPick}
                 onPickAll={onPickAll}
                 onDownload={onDownload}
+                rowFocusRef={rowFocus}
               />
             )}
           </>
