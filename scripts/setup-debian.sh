@@ -31,8 +31,10 @@ RUN_PACKAGES=(
     gnome-keyring dbus dbus-x11
 )
 # Test: the WebDriver for WebKitGTK, a virtual display, secret-tool, and ffmpeg for
-# samples/generate.sh.
-TEST_PACKAGES=(webkit2gtk-driver xvfb xauth libsecret-tools ffmpeg)
+# samples/generate.sh. scripts/package-test.sh finds the installed app's window with xdotool,
+# takes and measures its screenshot with ImageMagick (import, identify), and reads the .rpm
+# with rpm.
+TEST_PACKAGES=(webkit2gtk-driver xvfb xauth libsecret-tools ffmpeg xdotool imagemagick rpm)
 
 with_test=false
 for argument in "$@"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check CI runs, in order, and stops at the first failure with the step's name.
 # The steps: set-up, formatting, lints, type checks, the front-end and Rust tests, the
-# generated TypeScript bindings, the app build, and the end-to-end tests of the real window.
+# generated TypeScript bindings, the app build, the end-to-end tests of the real window, and
+# the Linux packages (built, installed with apt-get, started under Xvfb, purged).
 #
 #   scripts/test.sh
 #
@@ -13,10 +14,10 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# Seconds the end-to-end suite may run before it is stopped; it takes about three minutes.
+# Seconds the end-to-end suite may run before it is stopped; it takes about five minutes.
 E2E_TIMEOUT=900
 
-steps_total=11
+steps_total=12
 step_number=0
 started_at=$SECONDS
 
@@ -89,6 +90,8 @@ step "generated TypeScript bindings are committed" check_bindings
 step "npx tauri build --debug --no-bundle" npx tauri build --debug --no-bundle
 step "stream-emulator binary" ensure_emulator
 step "end-to-end tests (Xvfb, private keyring)" run_e2e
+step "Linux packages: build, install, launch, purge (scripts/package-test.sh)" \
+    bash scripts/package-test.sh
 
 elapsed=$((SECONDS - started_at))
 echo
