@@ -1,13 +1,13 @@
 //! Messages between the desktop shell (menu, window, single instance) and the front end.
 //!
-//! The native menu and the window's close button live on the Rust side; the actions they start
-//! (refresh, search, settings) and the question asked when jobs are running live in the UI. The
-//! UI subscribes once with `watch_shell_events` and answers a close request with `close_choice`.
+//! The native menu and the window's close button belong to the Rust side. The actions they start
+//! (refresh, search, settings) and the question shown while jobs run belong to the UI, which
+//! subscribes once with `watch_shell_events` and replies to a close request with `close_choice`.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-/// An action the native menu or a global shortcut asks the UI to carry out.
+/// An action that the native menu or a global shortcut sends to the UI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
@@ -45,7 +45,7 @@ pub enum ShellEvent {
     },
 }
 
-/// The answer to [`ShellEvent::CloseRequested`].
+/// The user's reply to [`ShellEvent::CloseRequested`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 #[ts(export)]

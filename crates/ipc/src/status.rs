@@ -40,7 +40,7 @@ pub struct AppStatus {
     pub library_dir: String,
     /// True when `OFFSTREAM_LIBRARY_DIR` fixes the library folder.
     pub library_dir_from_env: bool,
-    /// Absolute path of the folder that holds the app's rotating log files.
+    /// Absolute path of the folder that contains the app's rotating log files.
     pub log_dir: String,
     /// The reason the keychain could not be used, if it could not.
     pub keychain_error: Option<ErrorPayload>,

@@ -92,7 +92,7 @@ export interface Backend {
 
   /**
    * Syncs the mirror with the account: a "quick" sync reads only new uploads, a "full" one
-   * walks the whole list and also sees renames and deletions. `onEvent` receives the count of
+   * walks the whole list and also detects renames and deletions. `onEvent` receives the count of
    * videos listed so far.
    */
   syncVideos(mode: SyncMode, onEvent: (event: SyncEvent) => void): Promise<SyncSummary>;

@@ -3,7 +3,7 @@
 // backend uses it to estimate.
 import type { BackupSelection, VideoRow } from "../backend/types";
 
-/** What a backup started from the videos list takes, and how the dialog describes it. */
+/** The selection of a backup started from the videos list, and the dialog's description of it. */
 export type BackupTarget = {
   selection: BackupSelection;
   /** Videos in the list that the selection takes. */

@@ -32,7 +32,7 @@ libraryDir: string,
  */
 libraryDirFromEnv: boolean, 
 /**
- * Absolute path of the folder that holds the app's rotating log files.
+ * Absolute path of the folder that contains the app's rotating log files.
  */
 logDir: string, 
 /**

@@ -37,7 +37,7 @@ export function SortHeader<K extends string>({
   );
 }
 
-/** A table row that stands in for the rows a virtualized table does not render. */
+/** A spacer row with the height of the rows that a virtualized table does not render. */
 export function SpacerRow({ height, columns }: { height: number; columns: number }) {
   if (height <= 0) {
     return null;

@@ -4,8 +4,8 @@
 //! `Catalog::apply_sync`, in one transaction. Two modes:
 //! - Full walks the whole list (past 1,000 videos, ties of `created` at page boundaries,
 //!   uploads that arrive during the walk) and detects new, renamed, changed and deleted videos.
-//! - Quick asks only for videos created after the newest one in the mirror, with the account's
-//!   video count. When the mirror's count plus the new videos differs from it (a video was
+//! - Quick requests only the videos created after the newest one in the mirror, with the
+//!   account's video count. When the mirror's count plus the new videos differs from it (a video was
 //!   deleted), it falls back to a full walk. Renames need a full walk, because the list API
 //!   has no filter on `modified`.
 //!
